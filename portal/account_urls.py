@@ -1,0 +1,31 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import account_views as views
+
+urlpatterns = [
+    path("logga-in/", views.LoginView.as_view(), name="login"),
+    path("logga-ut/", views.LogoutView.as_view(), name="logout"),
+    path("losenord/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "losenord/klart/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("aterstall/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "aterstall/skickat/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "aterstall/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "aterstall/klart/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]

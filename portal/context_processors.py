@@ -1,0 +1,17 @@
+from django.conf import settings
+
+from .models import DemoDataset
+from .navigation import items_for
+from .roles import Role, role_of
+
+
+def portal(request) -> dict:
+    user = getattr(request, "user", None)
+    authenticated = bool(user and user.is_authenticated)
+    return {
+        "demo_data_loaded": DemoDataset.objects.exists,
+        "user_role": role_of(user) if authenticated else Role.NONE,
+        "navigation": (lambda: items_for(user, request.path)) if authenticated else [],
+        "admin_url": "/" + settings.ADMIN_URL,
+        "LANGUAGES": settings.LANGUAGES,
+    }

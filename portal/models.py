@@ -1,0 +1,112 @@
+"""Cross-cutting records: the audit trail, the role permissions and the demo-data marker."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalAccess(models.Model):
+    """Holds the portal's own permissions; it has no table. Groups get these in a migration."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_programme", _("Can view the work programme")),
+            ("change_programme", _("Can change the work programme")),
+            ("view_aggregates", _("Can view aggregated results")),
+            ("manage_principals", _("Can manage school organisers and their users")),
+            ("view_principal_data", _("Can view individual organisers' answers")),
+            ("manage_rounds", _("Can manage reporting rounds and frameworks")),
+            ("edit_final_report", _("Can write the final report")),
+            ("approve_final_report", _("Can approve and submit the final report")),
+        ]
+
+    def __str__(self) -> str:
+        return "portal access"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("The history cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("The history cannot be deleted."))
+
+    def for_object(self, obj: models.Model) -> "AuditEventQuerySet":
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=str(obj.pk),
+        )
+
+
+class AuditEvent(models.Model):
+    """One append-only row per change to organiser or programme data: who, when, what."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        CHANGED = "changed", _("Changed")
+        DELETED = "deleted", _("Deleted")
+        ARCHIVED = "archived", _("Archived")
+        RESTORED = "restored", _("Restored")
+        IMPORTED = "imported", _("Imported")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        INVITED = "invited", _("Invited")
+        INVITATION_RESENT = "invitation_resent", _("Invitation resent")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        MEMBER_ADDED = "member_added", _("Member added")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        DRAFT_SAVED = "draft_saved", _("Draft saved")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for correction")
+        REOPENED = "reopened", _("Reopened")
+        REMINDER_SENT = "reminder_sent", _("Reminder sent")
+        OPENED = "opened", _("Opened")
+        EXTENDED = "extended", _("Extended")
+        CLOSED = "closed", _("Closed")
+        PUBLISHED = "published", _("Published")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("by"), max_length=200, blank=True)
+    action = models.CharField(_("event"), max_length=40, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64, db_index=True)
+    object_repr = models.CharField(_("record"), max_length=300)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("history event")
+        verbose_name_plural = _("history")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.object_repr}"
+
+
+class DemoDataset(models.Model):
+    """Present when `load_demo` has run, so every page can say that the data is not real."""
+
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("demo data set")
+        verbose_name_plural = _("demo data sets")
+
+    def __str__(self) -> str:
+        return f"Demo {self.loaded_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,35 @@
+"""Navigation and start-page sections contributed by each app through its AppConfig.
+
+An app lists `navigation = [(url_name, label, permission_or_role), ...]` and may name
+`start_sections = {role: template}`; the portal shows those a user may see.
+"""
+
+from django.apps import apps
+from django.urls import reverse
+
+from .roles import Role, role_of
+
+
+def _allowed(user, rule) -> bool:
+    if isinstance(rule, Role):
+        return role_of(user) == rule or (rule == Role.STAFF and role_of(user) == Role.ADMIN)
+    return user.has_perm(rule)
+
+
+def items_for(user, current_path: str) -> list[dict]:
+    items = []
+    for config in apps.get_app_configs():
+        for url_name, label, rule in getattr(config, "navigation", ()):
+            if _allowed(user, rule):
+                url = reverse(url_name)
+                items.append({"url": url, "label": label, "current": current_path.startswith(url)})
+    return items
+
+
+def start_sections(role: Role) -> list[str]:
+    key = Role.STAFF if role == Role.ADMIN else role
+    return [
+        config.start_sections[key]
+        for config in apps.get_app_configs()
+        if key in getattr(config, "start_sections", {})
+    ]

@@ -1,0 +1,54 @@
+from decimal import Decimal
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.formats import number_format
+
+from ..audit import history_for, labelled_changes
+
+register = template.Library()
+
+
+@register.filter
+def kr(value) -> str:
+    """An amount the Swedish way: 5 000 000 kr (öre shown only when there are any)."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value)
+    places = 0 if amount == amount.to_integral_value() else 2
+    return f"{number_format(amount, places, force_grouping=True)}\xa0kr"
+
+
+@register.filter
+def grouped(value) -> str:
+    return intcomma(value)
+
+
+@register.inclusion_tag("portal/partials/history.html")
+def history(obj, limit: int = 50):
+    events = list(history_for(obj)[:limit])
+    model = type(obj)
+    return {
+        "rows": [(event, labelled_changes(event, model)) for event in events],
+    }
+
+
+@register.inclusion_tag("partials/error_summary.html")
+def error_summary(*forms):
+    """The GOV.UK error-summary pattern: every problem listed first, each linking to its field."""
+    errors = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append({"anchor": None, "message": message})
+        for field in form:
+            for message in field.errors:
+                errors.append(
+                    {
+                        "anchor": field.id_for_label or field.auto_id,
+                        "message": message,
+                        "label": field.label,
+                    }
+                )
+    return {"errors": errors}

@@ -1,0 +1,55 @@
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connections
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .navigation import start_sections
+from .permissions import CHANGE_PROGRAMME, VIEW_AGGREGATES, permission_required
+from .roles import Role, role_of
+
+LANDING = {
+    Role.ADMIN: "portal:staff-home",
+    Role.STAFF: "portal:staff-home",
+    Role.GOVERNMENT: "portal:government-home",
+    Role.ORGANISER: "principals:home",
+}
+
+
+@login_required
+def start(request):
+    """Send each role to its own start page."""
+    target = LANDING.get(role_of(request.user))
+    if target:
+        return redirect(target)
+    return render(request, "portal/no_role.html")
+
+
+@permission_required(CHANGE_PROGRAMME)
+def staff_home(request):
+    return render(request, "portal/staff_home.html", {"sections": start_sections(Role.STAFF)})
+
+
+@permission_required(VIEW_AGGREGATES)
+def government_home(request):
+    return render(
+        request, "portal/government_home.html", {"sections": start_sections(Role.GOVERNMENT)}
+    )
+
+
+def accessibility(request):
+    return render(request, "portal/accessibility.html")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers: 200 after a database round trip, 503 if the database is unreachable."""
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

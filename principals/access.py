@@ -1,0 +1,74 @@
+"""The one choke point for organiser-scoped data. Views never filter by organiser themselves.
+
+Programme staff see every principal. An organiser user sees the principals they are a
+member of; anything else is 404, so the existence of other organisers' records never leaks.
+Editing needs an editor membership (a reader gets 403) or the staff permission.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from portal.permissions import MANAGE_PRINCIPALS, VIEW_PRINCIPAL_DATA
+
+from .models import Membership, Principal
+
+
+def sees_all_principals(user) -> bool:
+    return user.has_perm(VIEW_PRINCIPAL_DATA)
+
+
+def visible_principals(user):
+    """Principals whose own pages and data this user may read."""
+    if not user.is_authenticated:
+        return Principal.objects.none()
+    if sees_all_principals(user):
+        return Principal.objects.all()
+    return Principal.objects.filter(memberships__user=user)
+
+
+def member_principals(user):
+    """The principals a user belongs to, for the organiser's own start page."""
+    if not user.is_authenticated:
+        return Principal.objects.none()
+    return Principal.objects.filter(memberships__user=user)
+
+
+def membership_of(user, principal: Principal) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, principal=principal).first()
+
+
+def can_edit(user, principal: Principal) -> bool:
+    """Staff who manage principals, or an editor member of this principal."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm(MANAGE_PRINCIPALS):
+        return True
+    return Membership.objects.filter(
+        user=user, principal=principal, role=Membership.Role.EDITOR
+    ).exists()
+
+
+def is_editor_member(user, principal: Principal) -> bool:
+    """An editor membership, which submitting an organiser's own answers requires."""
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(
+            user=user, principal=principal, role=Membership.Role.EDITOR
+        ).exists()
+    )
+
+
+def get_principal_for_view(user, pk) -> Principal:
+    try:
+        return visible_principals(user).get(pk=pk)
+    except (Principal.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_principal_for_edit(user, pk) -> Principal:
+    principal = get_principal_for_view(user, pk)
+    if not can_edit(user, principal):
+        raise PermissionDenied
+    return principal

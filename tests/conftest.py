@@ -1,0 +1,93 @@
+import os
+
+import pytest
+
+from tests.portal.factories import (
+    PASSWORD,
+    admin_user,
+    government_user,
+    lead_user,
+    staff_user,
+)
+from tests.principals.factories import MembershipFactory, PrincipalFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still work there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def staff(db):
+    return staff_user(username="staff")
+
+
+@pytest.fixture
+def lead(db):
+    return lead_user(username="lead")
+
+
+@pytest.fixture
+def government(db):
+    return government_user(username="government")
+
+
+@pytest.fixture
+def admin(db):
+    return admin_user(username="admin")
+
+
+@pytest.fixture
+def principal_a(db):
+    return PrincipalFactory(name="Huvudman A")
+
+
+@pytest.fixture
+def principal_b(db):
+    return PrincipalFactory(name="Huvudman B")
+
+
+@pytest.fixture
+def editor_a(principal_a):
+    return MembershipFactory(principal=principal_a, user__username="editor-a").user
+
+
+@pytest.fixture
+def reader_a(principal_a):
+    return MembershipFactory(principal=principal_a, user__username="reader-a", role="reader").user
+
+
+@pytest.fixture
+def editor_b(principal_b):
+    return MembershipFactory(principal=principal_b, user__username="editor-b").user
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in on the test client and return the client."""
+
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests flush the database; put back what data migrations created."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group, Permission
+
+    from portal.roles import ensure_role_groups
+    from principals.models import County, Municipality
+    from principals.reference import load_reference_data
+
+    ensure_role_groups(Group, Permission)
+    load_reference_data(County, Municipality)
