@@ -1,7 +1,9 @@
 """Navigation and start-page sections contributed by each app through its AppConfig.
 
 An app lists `navigation = [(url_name, label, permission_or_role), ...]` and may name
-`start_sections = {role: template}`; the portal shows those a user may see.
+`start_sections = {role: template}` (staff and government start pages) and
+`principal_sections = [template, ...]` (included on a principal's page with `principal`,
+`can_edit` and `user` in the context); the portal shows those a user may see.
 """
 
 from django.apps import apps
@@ -32,4 +34,12 @@ def start_sections(role: Role) -> list[str]:
         config.start_sections[key]
         for config in apps.get_app_configs()
         if key in getattr(config, "start_sections", {})
+    ]
+
+
+def principal_sections() -> list[str]:
+    return [
+        template
+        for config in apps.get_app_configs()
+        for template in getattr(config, "principal_sections", ())
     ]

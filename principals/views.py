@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from portal.navigation import principal_sections
+
 from . import access
 
 
@@ -25,5 +27,6 @@ def principal_detail(request, pk):
             "municipalities": principal.municipalities.all(),
             "units": units,
             "can_edit": access.can_edit(request.user, principal),
+            "sections": principal_sections(),
         },
     )

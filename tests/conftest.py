@@ -91,3 +91,12 @@ def reference_data(request):
 
     ensure_role_groups(Group, Permission)
     load_reference_data(County, Municipality)
+
+
+@pytest.fixture
+def postgres_only(db):
+    """Tests with real parallel connections need PostgreSQL (CI runs them there)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
