@@ -12,3 +12,6 @@ ALLOWED_HOSTS = ["*"]
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://testserver")
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Static files come straight from the finders; there is no collectstatic in tests.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
