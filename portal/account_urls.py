@@ -28,4 +28,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("tvastegs/", views.TwoFactorView.as_view(), name="twofactor"),
+    path("tvastegs/aktivera/", views.TwoFactorSetupView.as_view(), name="twofactor-setup"),
+    path("tvastegs/verifiera/", views.TwoFactorVerifyView.as_view(), name="twofactor-verify"),
+    path("tvastegs/stang-av/", views.TwoFactorDisableView.as_view(), name="twofactor-disable"),
 ]

@@ -1,4 +1,8 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
 
@@ -17,3 +21,37 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class TwoFactorMiddleware:
+    """Send users who owe a second factor to the code (or setup) step before anything else.
+
+    Logging out, the two-step pages, static files, the health check, the language switch and
+    the accessibility statement stay reachable. Must come after OTPMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .twofactor import confirmed_device, needs_code
+
+        if not self._exempt(request.path) and needs_code(request):
+            target = "twofactor-verify" if confirmed_device(request.user) else "twofactor-setup"
+            url = reverse(target)
+            if request.method == "GET":
+                url += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(url)
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        prefixes = [
+            reverse("twofactor"),
+            reverse("logout"),
+            reverse("set-language"),
+            reverse("portal:healthz"),
+            reverse("portal:accessibility"),
+            settings.STATIC_URL,
+        ]
+        return any(path.startswith(prefix) for prefix in prefixes)

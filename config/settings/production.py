@@ -11,6 +11,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 env("EMAIL_URL")  # required: production must not fall back to the console mailer
+REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=True)
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 if env.bool("BEHIND_TLS_PROXY", default=True):

@@ -1,0 +1,157 @@
+"""Two-step verification with a TOTP app (django-otp): who needs it, setting up, checking codes.
+
+A user needs a code after the password when their role requires it (REQUIRE_2FA_FOR_STAFF) or
+when they have turned it on themselves; django-otp keeps the verified device in the session.
+"""
+
+from base64 import b32encode
+from dataclasses import dataclass
+from datetime import datetime
+
+import segno
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .audit import Action, record
+from .permissions import CHANGE_PROGRAMME, VIEW_AGGREGATES
+
+DEVICE_NAME = "TOTP"
+NO_DEVICE_SESSION_KEY = "portal_2fa_no_device"
+
+
+def role_requires_2fa(user) -> bool:
+    """Administrators, programme staff and lead, and government viewers, when the setting is on."""
+    if not settings.REQUIRE_2FA_FOR_STAFF or not user.is_authenticated:
+        return False
+    return (
+        user.is_superuser
+        or user.is_staff
+        or user.has_perm(CHANGE_PROGRAMME)
+        or user.has_perm(VIEW_AGGREGATES)
+    )
+
+
+def confirmed_device(user) -> TOTPDevice | None:
+    if not user.is_authenticated:
+        return None
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def needs_code(request) -> bool:
+    """True when the user must give a code (or set up a device) before using the portal.
+
+    That no device exists is remembered in the session, so organisers pay no query per request.
+    """
+    user = request.user
+    if not user.is_authenticated or user.is_verified():
+        return False
+    if role_requires_2fa(user):
+        return True
+    if request.session.get(NO_DEVICE_SESSION_KEY) == user.pk:
+        return False
+    if confirmed_device(user) is not None:
+        return True
+    request.session[NO_DEVICE_SESSION_KEY] = user.pk
+    return False
+
+
+def pending_device(*, user) -> TOTPDevice:
+    """The unconfirmed device being set up; one per user, created on first visit to setup."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    return device
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The base32 secret in groups of four, for typing into an app by hand."""
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_data_uri(device: TOTPDevice) -> str:
+    """The otpauth:// address as an SVG QR code in a data: URI (allowed by the CSP's img-src)."""
+    return segno.make(device.config_url, error="m").svg_data_uri(
+        scale=5, border=4, dark="#000", light="#fff"
+    )
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    ok: bool
+    locked_until: datetime | None = None
+
+    @property
+    def throttled(self) -> bool:
+        return self.locked_until is not None
+
+
+def _check(device: TOTPDevice, code: str) -> CodeCheck:
+    """Verify under a row lock so throttling and replay protection hold across requests."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        return CodeCheck(ok=False, locked_until=(info or {}).get("locked_until"))
+    return CodeCheck(ok=device.verify_token(code))
+
+
+def device_confirm(*, request, device: TOTPDevice, code: str) -> CodeCheck:
+    """Confirm a device being set up with a code from it; the session counts as verified."""
+    with transaction.atomic():
+        result = _check(device, code)
+        if result.ok:
+            TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(
+                pk=device.pk
+            ).delete()
+            device.refresh_from_db()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            record(
+                actor=request.user,
+                subject=device,
+                action=Action.CREATED,
+                note=gettext("Two-step verification turned on"),
+            )
+    if result.ok:
+        request.session.pop(NO_DEVICE_SESSION_KEY, None)
+        otp_login(request, device)
+    return result
+
+
+def session_verify(*, request, code: str) -> CodeCheck:
+    """Check a code against the user's confirmed device and mark the session verified."""
+    device = confirmed_device(request.user)
+    if device is None:
+        return CodeCheck(ok=False)
+    with transaction.atomic():
+        result = _check(device, code)
+    if result.ok:
+        device.refresh_from_db()
+        otp_login(request, device)
+    return result
+
+
+def device_remove(*, request, code: str) -> CodeCheck:
+    """Turn two-step verification off: a valid code from the device is required."""
+    device = confirmed_device(request.user)
+    if device is None:
+        return CodeCheck(ok=False)
+    with transaction.atomic():
+        result = _check(device, code)
+        if result.ok:
+            device_delete(
+                actor=request.user,
+                device=device,
+                note=gettext("Two-step verification turned off by the user"),
+            )
+    return result
+
+
+def device_delete(*, actor, device: TOTPDevice, note: str) -> None:
+    """Remove a device and say so in the history (also used when an administrator resets it)."""
+    with transaction.atomic():
+        record(actor=actor, subject=device, action=Action.DELETED, note=note)
+        device.delete()
