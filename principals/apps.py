@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PrincipalsConfig(AppConfig):
     name = "principals"
     verbose_name = _("School organisers")
+    navigation = [
+        ("principals:principal-list", _("School organisers"), "portal.manage_principals"),
+    ]

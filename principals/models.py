@@ -1,8 +1,16 @@
 """School organisers (huvudmän), their school units and their users' memberships."""
 
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.concurrency import VersionedModel
 
 from .orgnr import validate as validate_orgnr
 
@@ -44,7 +52,7 @@ class PrincipalQuerySet(models.QuerySet):
         return self.filter(organiser_type__in=Principal.PUBLIC_TYPES)
 
 
-class Principal(models.Model):
+class Principal(VersionedModel):
     class OrganiserType(models.TextChoices):
         KOMMUN = "KOMMUN", _("Municipality")
         REGION = "REGION", _("Region")
@@ -166,6 +174,12 @@ class SchoolUnit(models.Model):
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    in_register = models.BooleanField(
+        _("in Skolverket's register"),
+        default=True,
+        help_text=_("Cleared when a full import no longer lists the unit; it is never deleted."),
+    )
+    source = models.CharField(_("source"), max_length=100, blank=True)
     last_imported_at = models.DateTimeField(_("last imported"), null=True, blank=True)
 
     class Meta:
@@ -212,3 +226,118 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.principal} ({self.get_role_display()})"
+
+
+INVITATION_VALID_DAYS = 7
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+    def usable(self):
+        return self.pending().filter(expires_at__gt=timezone.now())
+
+    def by_token(self, token: str):
+        return self.filter(token_hash=hash_token(token))
+
+
+class Invitation(models.Model):
+    """An e-mailed, single-use link to become a member of a principal. Only the hash is kept."""
+
+    email = models.EmailField(_("e-mail"))
+    principal = models.ForeignKey(
+        Principal,
+        verbose_name=_("school organiser"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.READER
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.principal}"
+
+    def new_token(self) -> str:
+        """Give the invitation a fresh token and expiry; returns the token to e-mail."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.sent_at = timezone.now()
+        self.expires_at = self.sent_at + timedelta(days=INVITATION_VALID_DAYS)
+        return token
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class ImportBatch(models.Model):
+    """An uploaded register file kept server-side between the dry run and the confirmation."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Checked, not yet imported")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Not imported")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("content"))
+    full = models.BooleanField(_("full import"), default=False)
+    skip_invalid = models.BooleanField(_("skip invalid records"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    report = models.JSONField(_("report"), default=dict)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"

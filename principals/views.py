@@ -1,9 +1,26 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from portal.concurrency import EditConflict
 from portal.navigation import principal_sections
+from portal.permissions import MANAGE_PRINCIPALS, permission_required
 
-from . import access
+from . import access, selectors, services
+from .forms import AcceptInvitationForm, ContactForm, ImportUploadForm, InvitationForm
+from .importer import ImportFileError
+from .models import ImportBatch, Invitation, Membership, Principal, SchoolUnit
+
+PAGE_SIZE = 50
 
 
 @login_required
@@ -15,18 +32,340 @@ def home(request):
     return render(request, "principals/home.html", {"principals": principals})
 
 
+@permission_required(MANAGE_PRINCIPALS)
+def principal_list(request):
+    filterset = selectors.PrincipalFilter(
+        request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "principals/principal_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+@permission_required(MANAGE_PRINCIPALS)
+def principal_export(request):
+    """Exactly the filtered list of the register page, as CSV for Excel (semicolons, BOM)."""
+    filterset = selectors.PrincipalFilter(
+        request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="huvudman.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            _("Organisation number"),
+            _("Name"),
+            _("Organiser type"),
+            _("County"),
+            _("Status"),
+            _("School units"),
+            _("Users"),
+            _("E-mail"),
+            _("Phone"),
+            _("Number of pupils"),
+            _("Demonstration data"),
+        ]
+    )
+    for p in filterset.qs.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                p.organisation_number,
+                p.name,
+                p.get_organiser_type_display(),
+                p.county.name if p.county else "",
+                p.get_status_display(),
+                p.unit_count,
+                p.user_count,
+                p.email,
+                p.phone,
+                "" if p.pupils is None else p.pupils,
+                _("Yes") if p.is_demo else "",
+            ]
+        )
+    return response
+
+
 @login_required
 def principal_detail(request, pk):
     principal = access.get_principal_for_view(request.user, pk)
-    units = principal.school_units.select_related("municipality").order_by("name")
+    manages = request.user.has_perm(MANAGE_PRINCIPALS)
     return render(
         request,
         "principals/principal_detail.html",
         {
             "principal": principal,
             "municipalities": principal.municipalities.all(),
-            "units": units,
+            "units": selectors.units_of(principal),
             "can_edit": access.can_edit(request.user, principal),
+            "manages": manages,
+            "members": selectors.members_of(principal) if manages else None,
+            "invitations": selectors.pending_invitations_of(principal) if manages else None,
             "sections": principal_sections(),
         },
     )
+
+
+@login_required
+def principal_update(request, pk):
+    principal = access.get_principal_for_edit(request.user, pk)
+    conflict = None
+    if request.method == "POST":
+        form = ContactForm(request.POST, instance=Principal.objects.get(pk=principal.pk))
+        if form.is_valid():
+            try:
+                services.principal_update_contact(
+                    principal=principal,
+                    actor=request.user,
+                    seen_version=form.cleaned_data["version"],
+                    **{k: form.cleaned_data[k] for k in services.CONTACT_FIELDS},
+                )
+            except EditConflict as exc:
+                conflict = exc
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else saved the contact details while you were editing. "
+                        "Nothing was overwritten: see what changed, then try again."
+                    ),
+                )
+                form = _refreshed(form, exc.current)
+            else:
+                messages.success(request, _("The contact details were saved."))
+                return redirect("principals:principal-detail", pk=principal.pk)
+    else:
+        form = ContactForm(instance=principal, initial={"version": principal.version})
+    return render(
+        request,
+        "principals/principal_form.html",
+        {"principal": principal, "form": form, "conflict": conflict},
+    )
+
+
+def _refreshed(form, current):
+    """Keep the person's input and errors, but carry the current version for the next save."""
+    data = form.data.copy()
+    data["version"] = current.version
+    fresh = ContactForm(data, instance=current)
+    fresh.is_valid()
+    for error in form.non_field_errors():
+        fresh.add_error(None, error)
+    return fresh
+
+
+@permission_required(MANAGE_PRINCIPALS)
+def invitation_create(request, pk):
+    principal = access.get_principal_for_edit(request.user, pk)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.invitation_create(
+                principal=principal,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            if isinstance(result, Membership):
+                messages.success(
+                    request,
+                    _("%(email)s already had an account and is now a member.")
+                    % {"email": form.cleaned_data["email"]},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("An invitation was sent to %(email)s.") % {"email": result.email},
+                )
+            return redirect("principals:principal-detail", pk=principal.pk)
+    return render(
+        request, "principals/invitation_form.html", {"principal": principal, "form": form}
+    )
+
+
+def _staff_invitation(request, pk) -> Invitation:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    access.get_principal_for_edit(request.user, invitation.principal_id)
+    return invitation
+
+
+@permission_required(MANAGE_PRINCIPALS)
+@require_POST
+def invitation_resend(request, pk):
+    invitation = _staff_invitation(request, pk)
+    try:
+        services.invitation_resend(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, _("A new invitation was sent to %(email)s.") % {"email": invitation.email}
+        )
+    return redirect("principals:principal-detail", pk=invitation.principal_id)
+
+
+@permission_required(MANAGE_PRINCIPALS)
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = _staff_invitation(request, pk)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            _("The invitation to %(email)s was revoked.") % {"email": invitation.email},
+        )
+    return redirect("principals:principal-detail", pk=invitation.principal_id)
+
+
+@permission_required(MANAGE_PRINCIPALS)
+@require_POST
+def membership_delete(request, pk):
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+    access.get_principal_for_edit(request.user, membership.principal_id)
+    services.membership_remove(membership=membership, actor=request.user)
+    messages.success(
+        request,
+        _("%(user)s is no longer a member.")
+        % {"user": membership.user.email or membership.user.get_username()},
+    )
+    return redirect("principals:principal-detail", pk=membership.principal_id)
+
+
+def invitation_accept(request, token):
+    try:
+        invitation = services.invitation_for_token(token)
+    except services.InvitationInvalid:
+        return render(request, "principals/invitation_invalid.html", status=404)
+    has_account = invitation_has_account(invitation)
+    form = (
+        None if has_account else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    )
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            invitation, user, created = services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"] if form else None
+            )
+        except services.InvitationInvalid:
+            return render(request, "principals/invitation_invalid.html", status=404)
+        except ValidationError as error:
+            if form is None:
+                raise
+            form.add_error(None, error)
+        else:
+            if created:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Welcome! Your account is ready. Your user name is your e-mail.")
+                )
+                return redirect("principals:principal-detail", pk=invitation.principal_id)
+            messages.success(
+                request,
+                _("The organisation has been added to your account. Log in to see it."),
+            )
+            if request.user.is_authenticated and request.user.pk == user.pk:
+                return redirect("principals:principal-detail", pk=invitation.principal_id)
+            return redirect("login")
+    return render(
+        request,
+        "principals/invitation_accept.html",
+        {"invitation": invitation, "form": form, "has_account": has_account},
+    )
+
+
+def invitation_has_account(invitation: Invitation) -> bool:
+    return get_user_model().objects.filter(email__iexact=invitation.email, is_active=True).exists()
+
+
+@permission_required(MANAGE_PRINCIPALS)
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.import_batch_create(
+                actor=request.user,
+                filename=upload.name,
+                content=upload.read(),
+                full=form.cleaned_data["full"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
+            )
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect("principals:import-detail", pk=batch.pk)
+    recent = ImportBatch.objects.filter(uploaded_by=request.user).defer("content")[:10]
+    return render(request, "principals/import_form.html", {"form": form, "recent": recent})
+
+
+def _own_batch(request, pk) -> ImportBatch:
+    try:
+        return ImportBatch.objects.defer("content").get(pk=pk, uploaded_by=request.user)
+    except ImportBatch.DoesNotExist:
+        raise Http404 from None
+
+
+@permission_required(MANAGE_PRINCIPALS)
+def import_detail(request, pk):
+    batch = _own_batch(request, pk)
+    report = batch.report
+    return render(
+        request,
+        "principals/import_detail.html",
+        {
+            "batch": batch,
+            "report": report,
+            "can_apply": _can_apply(batch),
+            "created": report.get("created", []),
+            "changed": _labelled(report.get("changed", [])),
+            "deactivated": report.get("deactivated", []),
+        },
+    )
+
+
+def _labelled(items: list[dict]) -> list[dict]:
+    """Field names in a report's changes shown with the models' Swedish labels."""
+    rows = []
+    for item in items:
+        model = SchoolUnit if item.get("kind") == "unit" else Principal
+        changes = {}
+        for name, values in item.get("changes", {}).items():
+            try:
+                label = capfirst(model._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                label = name
+            changes[label] = values
+        rows.append({**item, "changes": changes})
+    return rows
+
+
+def _can_apply(batch: ImportBatch) -> bool:
+    report = batch.report
+    if batch.status != ImportBatch.Status.PLANNED:
+        return False
+    return not (report.get("problem_count") and not batch.skip_invalid)
+
+
+@permission_required(MANAGE_PRINCIPALS)
+@require_POST
+def import_apply(request, pk):
+    batch = _own_batch(request, pk)
+    try:
+        batch = services.import_batch_apply(batch=batch, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if batch.status == ImportBatch.Status.APPLIED:
+            messages.success(request, _("The import is done."))
+        else:
+            messages.error(request, _("Nothing was imported: the file has invalid records."))
+    return redirect("principals:import-detail", pk=batch.pk)

@@ -1,0 +1,116 @@
+"""Reads for the staff register and the principal page."""
+
+import django_filters
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from .models import County, Membership, Municipality, Principal, SchoolUnit
+
+
+def _count(queryset, field: str = "principal"):
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def register_rows(queryset=None):
+    """Principals with their county, unit count and number of active users, in one query."""
+    queryset = queryset if queryset is not None else Principal.objects.all()
+    return queryset.select_related("county").annotate(
+        unit_count=_count(SchoolUnit.objects.filter(in_register=True)),
+        user_count=_count(Membership.objects.filter(user__is_active=True)),
+    )
+
+
+def members_of(principal: Principal):
+    return principal.memberships.select_related("user").order_by("user__email", "user__username")
+
+
+def pending_invitations_of(principal: Principal):
+    return principal.invitations.pending().select_related("invited_by").order_by("-sent_at")
+
+
+def units_of(principal: Principal):
+    return principal.school_units.select_related("municipality").order_by("-in_register", "name")
+
+
+class PrincipalFilter(django_filters.FilterSet):
+    """The register's search, filters and sorting; the CSV export uses the same one."""
+
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        help_text=_("Name, organisation number or school unit code"),
+    )
+    organiser_type = django_filters.ChoiceFilter(
+        label=_("Organiser type"), choices=Principal.OrganiserType.choices, empty_label=_("All")
+    )
+    county = django_filters.ModelChoiceFilter(
+        label=_("County"), queryset=County.objects.all(), empty_label=_("All")
+    )
+    municipality = django_filters.ModelChoiceFilter(
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        method="in_municipality",
+        empty_label=_("All"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Principal.Status.choices, empty_label=_("All")
+    )
+    has_users = django_filters.ChoiceFilter(
+        label=_("Has active users"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        method="with_users",
+        empty_label=_("All"),
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("name", "name"),
+            ("organisation_number", "organisation_number"),
+            ("unit_count", "units"),
+            ("user_count", "users"),
+            ("updated_at", "updated"),
+        ),
+        field_labels={
+            "name": _("Name"),
+            "organisation_number": _("Organisation number"),
+            "unit_count": _("School units"),
+            "user_count": _("Users"),
+            "updated_at": _("Last changed"),
+        },
+        empty_label=None,
+        null_label=None,
+    )
+
+    class Meta:
+        model = Principal
+        fields = ["q", "organiser_type", "county", "municipality", "status", "has_users"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(name__icontains=value) | Q(organisation_number__icontains=value)
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if len(digits) == 10:
+            condition |= Q(organisation_number=f"{digits[:6]}-{digits[6:]}")
+        if len(digits) == 8 and digits == value:
+            condition |= Exists(SchoolUnit.objects.filter(principal=OuterRef("pk"), code=digits))
+        return queryset.filter(condition)
+
+    def in_municipality(self, queryset, name, value):
+        through = Principal.municipalities.through
+        return queryset.filter(
+            Exists(through.objects.filter(principal_id=OuterRef("pk"), municipality=value))
+        )
+
+    def with_users(self, queryset, name, value):
+        active = Exists(Membership.objects.filter(principal=OuterRef("pk"), user__is_active=True))
+        return queryset.filter(active if value == "yes" else ~active)

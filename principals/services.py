@@ -1,0 +1,301 @@
+"""Writes for principals: contact details, invitations, memberships and register imports.
+
+Each function is one transaction that validates, saves and records an audit event; e-mail is
+sent only after the transaction commits.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal.audit import Action, diff, record, snapshot
+from portal.concurrency import EditConflict, lock_if_unchanged
+
+from . import importer
+from .models import ImportBatch, Invitation, Membership, Principal, hash_token
+
+CONTACT_FIELDS = ["email", "phone", "pupils"]
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+# ----------------------------------------------------------------------------- contact details
+
+
+def principal_update_contact(
+    *,
+    principal: Principal,
+    actor,
+    seen_version: int,
+    email: str,
+    phone: str,
+    pupils: int | None,
+) -> Principal:
+    """An editor's or staff member's change of the organisation's own contact details."""
+    with transaction.atomic():
+        try:
+            current = lock_if_unchanged(Principal.objects.all(), principal.pk, seen_version)
+        except EditConflict as conflict:
+            conflict.changes = _changes_since(conflict.current, principal)
+            raise
+        before = snapshot(current, CONTACT_FIELDS)
+        current.email, current.phone, current.pupils = email, phone, pupils
+        changes = diff(before, snapshot(current, CONTACT_FIELDS))
+        if changes:
+            current.version += 1
+            current.save(update_fields=[*CONTACT_FIELDS, "version", "updated_at"])
+            record(actor=actor, subject=current, action=Action.CHANGED, changes=changes)
+        return current
+
+
+def _changes_since(current: Principal, seen: Principal) -> dict[str, list[Any]]:
+    return diff(snapshot(seen, CONTACT_FIELDS), snapshot(current, CONTACT_FIELDS))
+
+
+# ----------------------------------------------------------------------------- invitations
+
+
+def _send(to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(template, {**context, "base_url": settings.PORTAL_BASE_URL})
+        send_mail(subject, body, None, [to])
+
+
+def _accept_url(token: str) -> str:
+    path = reverse("principals:invitation-accept", kwargs={"token": token})
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _principal_url(principal: Principal) -> str:
+    path = reverse("principals:principal-detail", kwargs={"pk": principal.pk})
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _role_label(role: str) -> str:
+    return str(dict(Membership.Role.choices)[role])
+
+
+def invitation_create(
+    *, principal: Principal, email: str, role: str, actor
+) -> Invitation | Membership:
+    """Invite by e-mail; an existing account with that address is linked straight away."""
+    email = get_user_model().objects.normalize_email(email.strip())
+    if role not in Membership.Role.values:
+        raise ValidationError(_("Choose a role."), code="role")
+    with transaction.atomic():
+        Principal.objects.select_for_update().get(pk=principal.pk)
+        user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+        if user is not None:
+            if Membership.objects.filter(user=user, principal=principal).exists():
+                raise ValidationError(
+                    _("%(email)s is already a member of this organisation.") % {"email": email},
+                    code="member",
+                )
+            membership = Membership.objects.create(user=user, principal=principal, role=role)
+            record(
+                actor=actor,
+                subject=principal,
+                action=Action.MEMBER_ADDED,
+                note=f"{email} ({_role_label(role)})",
+            )
+            context = {"principal": principal, "role": _role_label(role)}
+            context["url"] = _principal_url(principal)
+            subject = _("You have been given access to %(name)s in Skoldigistöd") % {
+                "name": principal.name
+            }
+            transaction.on_commit(
+                lambda: _send(email, subject, "principals/email/member_added.txt", context)
+            )
+            return membership
+        if principal.invitations.pending().filter(email__iexact=email).exists():
+            raise ValidationError(
+                _("%(email)s already has a pending invitation. Resend it instead.")
+                % {"email": email},
+                code="pending",
+            )
+        invitation = Invitation(email=email, principal=principal, role=role, invited_by=actor)
+        token = invitation.new_token()
+        invitation.save()
+        record(
+            actor=actor,
+            subject=principal,
+            action=Action.INVITED,
+            note=f"{email} ({_role_label(role)})",
+        )
+        _mail_invitation(invitation, token)
+        return invitation
+
+
+def _mail_invitation(invitation: Invitation, token: str) -> None:
+    context = {
+        "principal": invitation.principal,
+        "role": _role_label(invitation.role),
+        "url": _accept_url(token),
+        "expires_at": invitation.expires_at,
+    }
+    subject = _("Invitation to %(name)s in Skoldigistöd") % {"name": invitation.principal.name}
+    email = invitation.email
+    transaction.on_commit(lambda: _send(email, subject, "principals/email/invitation.txt", context))
+
+
+def _pending_locked(invitation: Invitation) -> Invitation:
+    current = (
+        Invitation.objects.select_for_update().select_related("principal").get(pk=invitation.pk)
+    )
+    if not current.is_pending:
+        raise ValidationError(_("The invitation has already been used or revoked."))
+    return current
+
+
+def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
+    """A new link and a new week; the old link stops working."""
+    with transaction.atomic():
+        current = _pending_locked(invitation)
+        token = current.new_token()
+        current.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        record(
+            actor=actor,
+            subject=current.principal,
+            action=Action.INVITATION_RESENT,
+            note=current.email,
+        )
+        _mail_invitation(current, token)
+        return current
+
+
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+    with transaction.atomic():
+        current = _pending_locked(invitation)
+        current.revoked_at = timezone.now()
+        current.save(update_fields=["revoked_at"])
+        record(
+            actor=actor,
+            subject=current.principal,
+            action=Action.INVITATION_REVOKED,
+            note=current.email,
+        )
+        return current
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, used, revoked or expired."""
+
+
+def invitation_for_token(token: str) -> Invitation:
+    invitation = Invitation.objects.by_token(token).select_related("principal").first()
+    if invitation is None or not invitation.is_pending or invitation.is_expired:
+        raise InvitationInvalid
+    return invitation
+
+
+def invitation_accept(*, token: str, password: str | None):
+    """Create the account (or link the existing one) and the membership; single use.
+
+    Returns (user, created). `password` is required when no account has the address yet.
+    """
+    User = get_user_model()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("principal")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+        if invitation is None or not invitation.is_pending or invitation.is_expired:
+            raise InvitationInvalid
+        user = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+        created = user is None
+        if created:
+            if not password:
+                raise ValidationError(_("Choose a password."))
+            username = invitation.email.lower()
+            if User.objects.filter(username__iexact=username).exists():
+                raise ValidationError(_("An account with this user name already exists."))
+            user = User(username=username, email=invitation.email)
+            user.set_password(password)
+            user.save()
+        Membership.objects.get_or_create(
+            user=user, principal=invitation.principal, defaults={"role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        record(
+            actor=user,
+            subject=invitation.principal,
+            action=Action.INVITATION_ACCEPTED,
+            note=f"{invitation.email} ({_role_label(invitation.role)})",
+        )
+        return invitation, user, created
+
+
+def membership_remove(*, membership: Membership, actor) -> None:
+    with transaction.atomic():
+        current = (
+            Membership.objects.select_for_update()
+            .select_related("user", "principal")
+            .get(pk=membership.pk)
+        )
+        label = (
+            f"{current.user.email or current.user.get_username()} ({current.get_role_display()})"
+        )
+        principal = current.principal
+        current.delete()
+        record(
+            actor=actor,
+            subject=principal,
+            action=Action.MEMBER_REMOVED,
+            note=label,
+        )
+
+
+# ----------------------------------------------------------------------------- imports
+
+
+def import_batch_create(
+    *, actor, filename: str, content: bytes, full: bool, skip_invalid: bool
+) -> ImportBatch:
+    """Keep the uploaded file and its dry-run report; raises ImportFileError for bad files."""
+    parsed = importer.parse_bytes(content, filename)
+    plan = importer.build_plan(parsed, full=full, skip_invalid=skip_invalid)
+    return ImportBatch.objects.create(
+        uploaded_by=actor,
+        filename=filename[:255],
+        content=content,
+        full=full,
+        skip_invalid=skip_invalid,
+        report=plan.summary(),
+    )
+
+
+def import_batch_apply(*, batch: ImportBatch, actor) -> ImportBatch:
+    """Import a checked upload. The plan is made again now, so the result reflects today's data."""
+    with transaction.atomic():
+        current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if current.status != ImportBatch.Status.PLANNED:
+            raise ValidationError(_("This file has already been handled."))
+        parsed = importer.parse_bytes(bytes(current.content), current.filename)
+        try:
+            plan = importer.run_import(
+                parsed,
+                actor=actor,
+                source=f"Skolverket: {current.filename}",
+                full=current.full,
+                skip_invalid=current.skip_invalid,
+            )
+        except importer.ImportRejected as rejected:
+            current.status = ImportBatch.Status.FAILED
+            current.report = rejected.plan.summary()
+        else:
+            current.status = ImportBatch.Status.APPLIED
+            current.report = plan.summary()
+        current.applied_at = timezone.now()
+        current.save(update_fields=["status", "report", "applied_at"])
+        return current
