@@ -1,0 +1,363 @@
+"""The readiness self-assessment: a versioned framework, reporting rounds and versioned answers.
+
+Answers are stored per immutable AssessmentVersion as JSON keyed by indicator code
+({code: {"value": ..., "comment": "..."}}): one row per version keeps reads flat and diffs
+simple, and each version points at the framework version it answered.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.concurrency import VersionedModel
+from principals.models import Principal
+
+
+class Rating(models.TextChoices):
+    """LIKA's rating scale, the default scale of rating indicators."""
+
+    ACHIEVED = "achieved", _("Achieved")
+    ALMOST = "almost", _("Almost there")
+    STARTED = "started", _("Started")
+    PLANNED = "planned", _("Planned")
+    NOT_PLANNED = "not_planned", _("Not planned")
+    NOT_RELEVANT = "not_relevant", _("Not relevant")
+
+
+class YesNo(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+
+
+DNP_TAG = "DNP"
+
+
+class FrameworkVersionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=FrameworkVersion.Status.PUBLISHED)
+
+
+class FrameworkVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("copied from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = FrameworkVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("framework version")
+        verbose_name_plural = _("framework versions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Area(models.Model):
+    framework = models.ForeignKey(
+        FrameworkVersion,
+        verbose_name=_("framework version"),
+        on_delete=models.CASCADE,
+        related_name="areas",
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["framework", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Indicator(models.Model):
+    class AnswerType(models.TextChoices):
+        RATING = "rating", _("Rating scale")
+        YES_NO = "yes_no", _("Yes or no")
+        SINGLE_CHOICE = "single_choice", _("One choice of a list")
+        MULTI_CHOICE = "multi_choice", _("Several choices")
+        PERCENTAGE = "percentage", _("Percentage 0–100")
+        INTEGER = "integer", _("Whole number")
+        TEXT = "text", _("Free text")
+
+    class Initiative(models.IntegerChoices):
+        SECURE_ACCESS = 11, _("11 Secure and efficient access to digital resources")
+        USER_CENTRED = 12, _("12 User-centred competence")
+        ECOSYSTEMS = 13, _("13 Procurement, technical solutions and infrastructure")
+
+    framework = models.ForeignKey(
+        FrameworkVersion,
+        verbose_name=_("framework version"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    question = models.TextField(_("question"))
+    help_text = models.TextField(
+        _("help text"), blank=True, help_text=_("What to do next; shown in the action plan.")
+    )
+    answer_type = models.CharField(_("answer type"), max_length=20, choices=AnswerType.choices)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For choice types: a list of {"value": ..., "label": ...}.'),
+    )
+    achieved_values = models.JSONField(
+        _("values counted as achieved"),
+        default=list,
+        blank=True,
+        help_text=_("For choice types: answers that keep the indicator out of the action plan."),
+    )
+    required = models.BooleanField(_("required"), default=True)
+    initiative = models.PositiveSmallIntegerField(_("initiative"), choices=Initiative.choices)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["framework", "area__order", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="indicator_code_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.question[:60]}"
+
+    @property
+    def is_dnp(self) -> bool:
+        return DNP_TAG in (self.tags or [])
+
+    def options(self) -> list[tuple[str, str]]:
+        """(value, label) pairs for the answer types that offer choices."""
+        if self.answer_type == self.AnswerType.RATING:
+            return [(str(v), str(label)) for v, label in Rating.choices]
+        if self.answer_type == self.AnswerType.YES_NO:
+            return [(str(v), str(label)) for v, label in YesNo.choices]
+        return [(str(c["value"]), str(c["label"])) for c in self.choices or []]
+
+
+class ReportingRoundQuerySet(models.QuerySet):
+    def open_on(self, day):
+        return self.filter(opens_on__lte=day, closes_on__gte=day, closed_at__isnull=True)
+
+    def open_now(self):
+        return self.open_on(timezone.localdate())
+
+
+class ReportingRound(models.Model):
+    """An uppföljningsomgång. Its status follows from the dates and an explicit close."""
+
+    class Status(models.TextChoices):
+        UPCOMING = "upcoming", _("Not yet open")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    opens_on = models.DateField(_("opens"))
+    closes_on = models.DateField(_("closes"))
+    framework_version = models.ForeignKey(
+        FrameworkVersion,
+        verbose_name=_("framework version"),
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    closed_at = models.DateTimeField(_("closed early"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ReportingRoundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reporting round")
+        verbose_name_plural = _("reporting rounds")
+        ordering = ["-opens_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def status_on(self, day) -> str:
+        if self.closed_at is not None or day > self.closes_on:
+            return self.Status.CLOSED
+        if day < self.opens_on:
+            return self.Status.UPCOMING
+        return self.Status.OPEN
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.filter(state=Assessment.State.SUBMITTED)
+
+    def in_progress(self):
+        return self.filter(state__in=[Assessment.State.DRAFT, Assessment.State.RETURNED])
+
+
+class Assessment(VersionedModel):
+    """An organiser's self-assessment in one round; `version` is the optimistic-lock counter."""
+
+    class State(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for correction")
+
+    principal = models.ForeignKey(
+        Principal,
+        verbose_name=_("school organiser"),
+        on_delete=models.CASCADE,
+        related_name="assessments",
+    )
+    round = models.ForeignKey(
+        ReportingRound,
+        verbose_name=_("reporting round"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.NOT_STARTED, db_index=True
+    )
+    current = models.ForeignKey(
+        "AssessmentVersion",
+        verbose_name=_("last submitted version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    draft = models.ForeignKey(
+        "AssessmentVersion",
+        verbose_name=_("draft"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    returned_comment = models.TextField(_("comment on return"), blank=True)
+    updated_at = models.DateTimeField(_("last activity"), auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "round"], name="one_assessment_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} – {self.round}"
+
+    @property
+    def working(self):
+        """The version a form opens with: the unsubmitted draft, else the last submission."""
+        return self.draft or self.current
+
+
+class AssessmentVersion(models.Model):
+    """One immutable snapshot of the answers; drafts and submissions alike are never changed."""
+
+    class Kind(models.TextChoices):
+        DRAFT = "draft", _("Draft saved")
+        SUBMITTED = "submitted", _("Submitted")
+
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("self-assessment"),
+        on_delete=models.CASCADE,
+        related_name="versions",
+    )
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    framework_version = models.ForeignKey(
+        FrameworkVersion,
+        verbose_name=_("framework version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answers = models.JSONField(_("answers"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_label = models.CharField(_("by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("self-assessment version")
+        verbose_name_plural = _("self-assessment versions")
+        ordering = ["assessment", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "number"], name="version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} v{self.number}"
+
+
+class Reminder(models.Model):
+    """A reminder e-mail sent to one organiser about one round; the 24-hour rule reads these."""
+
+    round = models.ForeignKey(
+        ReportingRound,
+        verbose_name=_("reporting round"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    principal = models.ForeignKey(
+        Principal,
+        verbose_name=_("school organiser"),
+        on_delete=models.CASCADE,
+        related_name="readiness_reminders",
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    sent_by_label = models.CharField(_("sent by"), max_length=200, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["round", "principal", "-sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.round} – {self.principal} {self.sent_at:%Y-%m-%d %H:%M}"
