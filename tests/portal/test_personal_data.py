@@ -1,0 +1,131 @@
+"""`manage.py personal_data export|erase --email`: a person's data on request."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.audit import Action, record
+from portal.models import AuditEvent
+from tests.principals.factories import MembershipFactory, PrincipalFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("personal_data", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def person(principal_a):
+    membership = MembershipFactory(
+        principal=principal_a,
+        user__username="anna.andersson",
+        user__first_name="Anna",
+        user__last_name="Andersson",
+        user__email="Anna.Andersson@kommun.example.se",
+    )
+    user = membership.user
+    record(actor=user, subject=principal_a, action=Action.CHANGED, changes={"phone": ["1", "2"]})
+    record(
+        actor="system",
+        subject=membership,
+        action=Action.MEMBER_ADDED,
+        changes={"email": [None, "anna.andersson@kommun.example.se"]},
+        note="Inbjuden av Anna Andersson",
+    )
+    TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+    return user
+
+
+def test_export_gives_account_memberships_and_events(person, principal_a):
+    data = json.loads(run("export", "--email", "anna.andersson@KOMMUN.example.se"))
+    [account] = data["accounts"]
+    assert account["account"]["username"] == "anna.andersson"
+    assert account["account"]["last_name"] == "Andersson"
+    assert account["memberships"] == [
+        {
+            "organiser": principal_a.name,
+            "organisation_number": principal_a.organisation_number,
+            "role": "editor",
+            "since": account["memberships"][0]["since"],
+        }
+    ]
+    [event] = account["history_events_made"]
+    assert event["record"] == principal_a.name and event["changes"] == {"phone": ["1", "2"]}
+    assert account["two_factor_devices"][0]["confirmed"] is True
+    assert "key" not in account["two_factor_devices"][0]
+
+
+def test_export_includes_organisation_contact_addresses(db):
+    principal = PrincipalFactory(email="rektor@friskola.example.se")
+    data = json.loads(run("export", "--email", "rektor@friskola.example.se"))
+    assert data["accounts"] == []
+    assert data["other_records_with_the_address"] == [
+        {
+            "record_type": "principals.Principal",
+            "id": str(principal.pk),
+            "record": principal.name,
+            "field": "email",
+        }
+    ]
+
+
+def test_unknown_address_is_refused_and_changes_nothing(person):
+    before = AuditEvent.objects.count()
+    with pytest.raises(CommandError, match="No user account or other record"):
+        run("erase", "--email", "ingen@example.se")
+    with pytest.raises(CommandError, match="not an e-mail address"):
+        run("export", "--email", "inte-en-adress")
+    assert AuditEvent.objects.count() == before
+    person.refresh_from_db()
+    assert person.is_active and person.email
+
+
+def test_erase_pseudonymises_account_and_history(client, person, password, principal_a):
+    output = run("erase", "--email", "anna.andersson@kommun.example.se")
+    assert "erased" in output
+    person.refresh_from_db()
+    pseudonym = f"raderad-{person.pk}"
+    assert person.username == pseudonym
+    assert (person.first_name, person.last_name, person.email) == ("", "", "")
+    assert not person.is_active and not person.has_usable_password()
+    assert not person.memberships.exists()
+    assert not TOTPDevice.objects.filter(user=person).exists()
+
+    # Every history row is kept, but no longer names the person.
+    events = list(AuditEvent.objects.all())
+    assert len(events) == 4  # the 2 before, membership removed, account deactivated
+    text = json.dumps(
+        [[e.actor_label, e.object_repr, e.changes, e.note] for e in events], ensure_ascii=False
+    )
+    for identifier in ["anna.andersson", "Anna Andersson", "kommun.example.se"]:
+        assert identifier.lower() not in text.lower()
+    own = AuditEvent.objects.get(actor=person, action=Action.CHANGED)
+    assert own.actor_label == pseudonym and own.changes == {"phone": ["1", "2"]}
+    assert AuditEvent.objects.filter(action=Action.DEACTIVATED, object_id=str(person.pk)).exists()
+
+    # The account can no longer log in.
+    response = client.post("/konto/logga-in/", {"username": pseudonym, "password": password})
+    assert response.status_code == 200
+
+
+def test_erase_blanks_organisation_contact_address(db):
+    principal = PrincipalFactory(email="rektor@friskola.example.se")
+    run("erase", "--email", "rektor@friskola.example.se")
+    principal.refresh_from_db()
+    assert principal.email == ""
+    assert AuditEvent.objects.filter(object_id=str(principal.pk), action=Action.CHANGED).exists()
+
+
+def test_erase_leaves_other_people_alone(person, editor_b):
+    record(actor=editor_b, subject=editor_b, action=Action.CHANGED, note="Annat")
+    run("erase", "--email", person.email)
+    editor_b.refresh_from_db()
+    assert editor_b.is_active and editor_b.email
+    event = AuditEvent.objects.get(actor=editor_b)
+    assert event.actor_label == editor_b.get_full_name() and event.note == "Annat"
