@@ -241,7 +241,9 @@ class ActivityFilter(django_filters.FilterSet):
         label=_("Status"), choices=Activity.Status.choices, empty_label=_("All")
     )
     responsible = django_filters.ModelChoiceFilter(
-        label=_("Responsible"), queryset=selectors.programme_staff, empty_label=_("All")
+        label=_("Responsible"),
+        queryset=lambda request: selectors.programme_staff(),
+        empty_label=_("All"),
     )
     rating = django_filters.ChoiceFilter(
         label=_("Latest rating"),

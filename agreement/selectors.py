@@ -64,7 +64,9 @@ def programme_staff():
 def agreements_with_totals():
     """Agreements with allocated, budgeted and spent totals and their overdue milestones."""
     today = datetime.date.today()
-    allocated = _sum_subquery(FundingYear.objects.filter(agreement=OuterRef("pk")), "agreement")
+    allocated = _sum_subquery(
+        FundingYear.objects.filter(agreement=OuterRef("pk")), "agreement", "allocated"
+    )
     budgeted = _sum_subquery(
         ActivityBudget.objects.filter(funding_year__agreement=OuterRef("pk")),
         "funding_year__agreement",
