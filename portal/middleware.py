@@ -47,7 +47,8 @@ class TwoFactorMiddleware:
     @staticmethod
     def _exempt(path: str) -> bool:
         prefixes = [
-            reverse("twofactor"),
+            reverse("twofactor-setup"),
+            reverse("twofactor-verify"),
             reverse("logout"),
             reverse("set-language"),
             reverse("portal:healthz"),

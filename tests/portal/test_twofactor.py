@@ -240,3 +240,10 @@ def test_organiser_without_device_costs_no_query_per_request(
     with mock.patch("portal.twofactor.confirmed_device") as lookup:
         client.get(f"/huvudman/{principal_a.pk}/")
     lookup.assert_not_called()
+
+
+def test_account_page_itself_waits_for_the_code(client, staff, password, required):
+    confirmed_device_for(staff)
+    post_login(client, staff, password)
+    assert client.get(ACCOUNT)["Location"].startswith(VERIFY)
+    assert client.post(DISABLE, {"code": "123456"})["Location"].startswith(VERIFY)
