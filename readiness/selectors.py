@@ -156,6 +156,8 @@ def diff_answers(indicators: list[Indicator], before: dict, after: dict) -> list
                 }
             )
     for code in sorted((set(before) | set(after)) - known):
+        if before.get(code) == after.get(code):
+            continue
         rows.append(
             {
                 "indicator": None,

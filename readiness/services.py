@@ -340,7 +340,7 @@ def _lock_assessment(*, principal: Principal, reporting_round: ReportingRound, s
         principal=principal, round=reporting_round
     )
     assessment = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("round__framework_version", "draft", "current")
         .get(pk=assessment.pk)
     )

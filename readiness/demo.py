@@ -1,0 +1,141 @@
+"""Demonstration self-assessments: two closed rounds and one open, with progress over time.
+
+Every demo organiser (Principal.is_demo) gets a maturity that grows round by round, so the
+answers improve between rounds the way real ones would. Idempotent: a round that exists is
+left alone. Names end in "(demo)" so nobody mistakes them for real rounds.
+"""
+
+import datetime
+import random
+import zlib
+
+from django.utils import timezone
+
+from principals.models import Membership, Principal
+
+from .models import Assessment, AssessmentVersion, Rating, ReportingRound
+from .services import framework_load_default
+
+RATING_LADDER = [
+    Rating.NOT_PLANNED,
+    Rating.PLANNED,
+    Rating.STARTED,
+    Rating.ALMOST,
+    Rating.ACHIEVED,
+]
+
+
+def _rounds(today: datetime.date) -> list[tuple[str, datetime.date, datetime.date]]:
+    return [
+        ("Uppföljning våren 2025 (demo)", datetime.date(2025, 3, 1), datetime.date(2025, 4, 30)),
+        ("Uppföljning hösten 2025 (demo)", datetime.date(2025, 9, 15), datetime.date(2025, 11, 15)),
+        (
+            "Uppföljning hösten 2026 (demo)",
+            today - datetime.timedelta(days=21),
+            today + datetime.timedelta(days=30),
+        ),
+    ]
+
+
+def _answer(indicator, level: float, rng: random.Random):
+    """A plausible answer for an organiser at `level` (0 = nothing in place, 1 = all done)."""
+    kind = indicator.answer_type
+    good = rng.random() < level
+    if kind == "rating":
+        if rng.random() < 0.03:
+            return Rating.NOT_RELEVANT
+        index = round(level * 4 + rng.uniform(-1.2, 1.2))
+        return RATING_LADDER[max(0, min(4, index))]
+    if kind == "yes_no":
+        return "yes" if good else "no"
+    if kind == "single_choice":
+        achieved = indicator.achieved_values or [c["value"] for c in indicator.choices]
+        others = [c["value"] for c in indicator.choices if c["value"] not in achieved]
+        return rng.choice(achieved) if good or not others else rng.choice(others)
+    if kind == "multi_choice":
+        achieved = indicator.achieved_values or [c["value"] for c in indicator.choices]
+        others = [c["value"] for c in indicator.choices if c["value"] not in achieved]
+        if good or not others:
+            return sorted(rng.sample(achieved, k=rng.randint(1, min(2, len(achieved)))))
+        return [others[0]]
+    if kind == "percentage":
+        return max(0, min(100, round(level * 100 + rng.uniform(-15, 10))))
+    if kind == "integer":
+        return rng.randint(20, 900)
+    return ""
+
+
+def load(stdout) -> list[tuple[str, str]]:
+    framework, _created = framework_load_default(actor="load_demo")
+    indicators = list(framework.indicators.all())
+    principals = list(Principal.objects.filter(is_demo=True).order_by("pk"))
+    today = timezone.localdate()
+    editors: dict[int, object] = {}
+    for membership in Membership.objects.filter(
+        principal__in=principals, role=Membership.Role.EDITOR
+    ).select_related("user"):
+        editors.setdefault(membership.principal_id, membership.user)
+
+    for round_index, (name, opens_on, closes_on) in enumerate(_rounds(today)):
+        reporting_round, created = ReportingRound.objects.get_or_create(
+            name=name,
+            defaults={"opens_on": opens_on, "closes_on": closes_on, "framework_version": framework},
+        )
+        if not created or not principals:
+            continue
+        is_open = round_index == 2
+        assessments, versions, plans = [], [], []
+        for principal in principals:
+            rng = random.Random(zlib.crc32(f"{principal.organisation_number}-{name}".encode()))
+            base = random.Random(zlib.crc32(principal.organisation_number.encode())).uniform(
+                0.1, 0.55
+            )
+            level = min(1.0, base + 0.17 * round_index)
+            roll = rng.random()
+            if is_open:
+                state = "submitted" if roll < 0.4 else "draft" if roll < 0.7 else None
+            else:
+                state = "submitted" if roll < 0.85 else "draft" if roll < 0.92 else None
+            if state is None:
+                continue
+            answers = {}
+            share = 1.0 if state == "submitted" else rng.uniform(0.3, 0.8)
+            for indicator in indicators:
+                if state == "draft" and rng.random() > share:
+                    continue
+                value = _answer(indicator, level, rng)
+                if value in ("", None, []):
+                    continue
+                answers[indicator.code] = {"value": value, "comment": ""}
+            assessments.append(Assessment(principal=principal, round=reporting_round, state=state))
+            when = timezone.make_aware(
+                datetime.datetime.combine(
+                    min(closes_on, today) - datetime.timedelta(days=rng.randint(1, 14)),
+                    datetime.time(9 + rng.randint(0, 7), rng.randint(0, 59)),
+                )
+            )
+            plans.append((state, answers, editors.get(principal.pk), when))
+        assessments = Assessment.objects.bulk_create(assessments)
+        for assessment, (state, answers, user, when) in zip(assessments, plans, strict=True):
+            versions.append(
+                AssessmentVersion(
+                    assessment=assessment,
+                    number=1,
+                    kind=state,
+                    framework_version=framework,
+                    answers=answers,
+                    created_by=user,
+                    created_by_label=(user.get_full_name() or user.username) if user else "Demo",
+                    created_at=when,
+                )
+            )
+        versions = AssessmentVersion.objects.bulk_create(versions)
+        for assessment, version in zip(assessments, versions, strict=True):
+            if version.kind == "submitted":
+                assessment.current = version
+            else:
+                assessment.draft = version
+            assessment.version = 2
+        Assessment.objects.bulk_update(assessments, ["current", "draft", "version"])
+        stdout.write(f"  {name}: {len(assessments)} självskattningar av {len(principals)}")
+    return []
