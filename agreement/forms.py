@@ -24,7 +24,7 @@ from .models import (
     ProgressUpdate,
     Rating,
 )
-from .services import budget_field
+from .services import budget_field, validate_cost_amount
 
 
 class DateInput(forms.DateInput):
@@ -216,6 +216,12 @@ class CostForm(ProgrammeForm):
         model = Cost
         fields = ["incurred_on", "amount", "category", "note"]
         formfield_callback = formfield
+
+    def clean_amount(self):
+        """The service's rule, checked here too so that it is reported on the field."""
+        amount = self.cleaned_data["amount"]
+        validate_cost_amount(amount)
+        return amount
 
 
 class ProgressUpdateForm(ProgrammeForm):

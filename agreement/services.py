@@ -513,10 +513,17 @@ def deliverable_delete(*, actor, deliverable: Deliverable) -> None:
     _delete(actor=actor, instance=deliverable)
 
 
+def validate_cost_amount(amount: Decimal | None) -> None:
+    if amount is not None and amount <= 0:
+        raise ValidationError(_("The amount must be greater than zero."), code="not_positive")
+
+
 def _check_cost(cost: Cost) -> None:
     errors = {}
-    if cost.amount is not None and cost.amount <= 0:
-        errors["amount"] = _("The amount must be greater than zero.")
+    try:
+        validate_cost_amount(cost.amount)
+    except ValidationError as exc:
+        errors["amount"] = exc.messages[0]
     if cost.incurred_on is not None:
         years = list(
             FundingYear.objects.filter(agreement=cost.activity.agreement)
