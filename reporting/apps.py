@@ -3,5 +3,25 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReportingConfig(AppConfig):
+    """Dashboards and open data (dashboards.py) and the final report (final_report.py).
+
+    Each part declares its own navigation and start-page sections; they are merged here.
+    """
+
     name = "reporting"
     verbose_name = _("Reporting")
+
+    def ready(self) -> None:
+        from importlib import import_module
+
+        self.navigation = []
+        self.start_sections = {}
+        for name in ("reporting.urls_dashboards", "reporting.urls_report"):
+            try:
+                module = import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                continue
+            self.navigation += getattr(module, "NAVIGATION", [])
+            self.start_sections.update(getattr(module, "START_SECTIONS", {}))
