@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.audit import Action, diff, record, snapshot
-from portal.concurrency import EditConflict, lock_if_unchanged
+from portal.concurrency import lock_if_unchanged
 
 from . import importer
 from .models import ImportBatch, Invitation, Membership, Principal, hash_token
@@ -40,11 +40,7 @@ def principal_update_contact(
 ) -> Principal:
     """An editor's or staff member's change of the organisation's own contact details."""
     with transaction.atomic():
-        try:
-            current = lock_if_unchanged(Principal.objects.all(), principal.pk, seen_version)
-        except EditConflict as conflict:
-            conflict.changes = _changes_since(conflict.current, principal)
-            raise
+        current = lock_if_unchanged(Principal.objects.all(), principal.pk, seen_version)
         before = snapshot(current, CONTACT_FIELDS)
         current.email, current.phone, current.pupils = email, phone, pupils
         changes = diff(before, snapshot(current, CONTACT_FIELDS))
@@ -53,10 +49,6 @@ def principal_update_contact(
             current.save(update_fields=[*CONTACT_FIELDS, "version", "updated_at"])
             record(actor=actor, subject=current, action=Action.CHANGED, changes=changes)
         return current
-
-
-def _changes_since(current: Principal, seen: Principal) -> dict[str, list[Any]]:
-    return diff(snapshot(seen, CONTACT_FIELDS), snapshot(current, CONTACT_FIELDS))
 
 
 # ----------------------------------------------------------------------------- invitations

@@ -126,7 +126,7 @@ def principal_update(request, pk):
                     **{k: form.cleaned_data[k] for k in services.CONTACT_FIELDS},
                 )
             except EditConflict as exc:
-                conflict = exc
+                conflict = _differences(form, exc.current)
                 form.add_error(
                     None,
                     _(
@@ -145,6 +145,16 @@ def principal_update(request, pk):
         "principals/principal_form.html",
         {"principal": principal, "form": form, "conflict": conflict},
     )
+
+
+def _differences(form, current) -> list[tuple[str, object, object]]:
+    """(label, value saved by the other person, value this person entered) where they differ."""
+    rows = []
+    for name in services.CONTACT_FIELDS:
+        saved, entered = getattr(current, name), form.cleaned_data.get(name)
+        if (saved or None) != (entered or None):
+            rows.append((form.fields[name].label, saved, entered))
+    return rows
 
 
 def _refreshed(form, current):

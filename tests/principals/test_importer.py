@@ -81,9 +81,7 @@ def test_full_import_deactivates_missing_records_records_changes_and_never_delet
     event = AuditEvent.objects.filter(
         action=AuditEvent.Action.CHANGED, object_id=str(changed.pk)
     ).get()
-    assert event.changes == {
-        "email": ["skola@testkommun.example", "ny-adress@testkommun.example"]
-    }
+    assert event.changes == {"email": ["skola@testkommun.example", "ny-adress@testkommun.example"]}
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.DEACTIVATED, object_id=str(sundsvall.pk)
     ).exists()
@@ -120,9 +118,7 @@ def test_invalid_records_reject_the_whole_file_and_list_every_problem(fixture_pa
 
 def test_skip_invalid_writes_the_valid_records_and_lists_the_rejected(fixture_path):
     out = run(fixture_path("invalid_records.json"), "--skip-invalid")
-    assert list(Principal.objects.values_list("organisation_number", flat=True)) == [
-        "559900-0048"
-    ]
+    assert list(Principal.objects.values_list("organisation_number", flat=True)) == ["559900-0048"]
     assert "Avvisade: 5." in out
 
 
@@ -136,7 +132,9 @@ def test_malformed_and_unreadable_files_are_reported(fixture_path, tmp_path):
     with pytest.raises(CommandError, match="varken JSON eller en CSV-fil"):
         run(str(odd))
     latin = tmp_path / "latin.csv"
-    latin.write_bytes("organizationNumber;displayName;organizerType\n1;Å;KOMMUN\n".encode("latin-1"))
+    latin.write_bytes(
+        "organizationNumber;displayName;organizerType\n1;Å;KOMMUN\n".encode("latin-1")
+    )
     with pytest.raises(CommandError, match="UTF-8"):
         run(str(latin))
     shape = tmp_path / "shape.json"
@@ -147,9 +145,7 @@ def test_malformed_and_unreadable_files_are_reported(fixture_path, tmp_path):
 
 
 def test_csv_files_are_imported_with_documented_columns(fixture_path):
-    out = run(
-        fixture_path("organisers.csv"), fixture_path("school_units.csv"), "--skip-invalid"
-    )
+    out = run(fixture_path("organisers.csv"), fixture_path("school_units.csv"), "--skip-invalid")
     principal = Principal.objects.get(organisation_number="559900-0063")
     assert principal.pupils == 420
     assert principal.phone == "08-555 00 00"
@@ -213,9 +209,7 @@ def test_reactivation_and_unit_moving_to_another_organiser(fixture_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_imports_of_the_same_file_at_once_leave_the_result_of_one(
-    postgres_only, fixture_path
-):
+def test_two_imports_of_the_same_file_at_once_leave_the_result_of_one(postgres_only, fixture_path):
     with open(fixture_path("organizers.json"), "rb") as fh:
         organisers = fh.read()
     with open(fixture_path("school_units.json"), "rb") as fh:
