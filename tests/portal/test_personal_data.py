@@ -129,3 +129,28 @@ def test_erase_leaves_other_people_alone(person, editor_b):
     assert editor_b.is_active and editor_b.email
     event = AuditEvent.objects.get(actor=editor_b)
     assert event.actor_label == editor_b.get_full_name() and event.note == "Annat"
+
+
+def test_invitations_to_the_address_are_exported_and_erased(principal_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from principals.models import Invitation
+
+    invitation = Invitation.objects.create(
+        email="ny.person@kommun.example.se",
+        principal=principal_a,
+        token_hash="a" * 64,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    record(actor="system", subject=invitation, action=Action.INVITED)
+    data = json.loads(run("export", "--email", "ny.person@kommun.example.se"))
+    assert [r["record_type"] for r in data["other_records_with_the_address"]] == [
+        "principals.Invitation"
+    ]
+    run("erase", "--email", "ny.person@kommun.example.se")
+    invitation.refresh_from_db()
+    assert invitation.email.endswith("@raderad.invalid")
+    reprs = " ".join(AuditEvent.objects.values_list("object_repr", flat=True))
+    assert "ny.person" not in reprs
