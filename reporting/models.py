@@ -1,0 +1,196 @@
+"""The final report (slutredovisning): its sections, its workflow and what was submitted.
+
+A report belongs to one agreement. Narrative text lives in ReportSection rows; everything
+generated is built on demand by reporting/final_report.py. Submitting freezes the rendered
+HTML, the PDF and a JSON snapshot of every number in a SubmittedReport, which is never changed.
+"""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.concurrency import VersionedModel
+
+
+def sha256(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+class FinalReport(VersionedModel):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        SUBMITTED = "submitted", _("Submitted")
+
+    agreement = models.OneToOneField(
+        "agreement.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        related_name="final_report",
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("final report")
+        verbose_name_plural = _("final reports")
+        ordering = ["-agreement__final_report_due"]
+
+    def __str__(self) -> str:
+        return f"{_('Final report')}: {self.agreement}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:report-detail", args=[self.pk])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == self.State.SUBMITTED
+
+    @property
+    def is_editable(self) -> bool:
+        """Text can be changed only while the report is a draft; review sends it back first."""
+        return self.state == self.State.DRAFT
+
+
+class ReportSection(VersionedModel):
+    """One section of the report, in order. Per-initiative narratives carry their initiative."""
+
+    class Kind(models.TextChoices):
+        NARRATIVE = "narrative", _("Written text")
+        GENERATED = "generated", _("Generated from the data, with written text")
+
+    report = models.ForeignKey(
+        FinalReport,
+        verbose_name=_("final report"),
+        on_delete=models.CASCADE,
+        related_name="sections",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.SlugField(_("key"), max_length=40)
+    title = models.CharField(_("heading"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    body = models.TextField(
+        _("text"),
+        blank=True,
+        help_text=_(
+            "Markdown: # for headings, - for lists, *emphasis*, **bold**, [text](https://…) "
+            "for links."
+        ),
+    )
+    text_required = models.BooleanField(_("text required before submission"), default=True)
+    initiative = models.ForeignKey(
+        "agreement.Initiative",
+        verbose_name=_("initiative"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report section")
+        verbose_name_plural = _("report sections")
+        ordering = ["report", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "key"], name="report_section_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_written(self) -> bool:
+        return bool(self.body.strip())
+
+    @property
+    def is_custom(self) -> bool:
+        return self.key.startswith("custom-")
+
+
+class FrozenQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("A submitted report cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("A submitted report cannot be deleted."))
+
+
+class SubmittedReport(models.Model):
+    """What was submitted, byte for byte, with SHA-256 checksums; written once, never changed."""
+
+    report = models.OneToOneField(
+        FinalReport,
+        verbose_name=_("final report"),
+        on_delete=models.PROTECT,
+        related_name="submitted",
+    )
+    submitted_at = models.DateTimeField(_("submitted"))
+    submitted_by_label = models.CharField(_("submitted by"), max_length=200)
+    html = models.TextField(_("HTML"))
+    html_sha256 = models.CharField(_("HTML checksum (SHA-256)"), max_length=64)
+    pdf = models.BinaryField(_("PDF"))
+    pdf_sha256 = models.CharField(_("PDF checksum (SHA-256)"), max_length=64)
+    snapshot_json = models.TextField(_("numbers (JSON)"))
+    snapshot_sha256 = models.CharField(_("JSON checksum (SHA-256)"), max_length=64)
+
+    objects = FrozenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("submitted final report")
+        verbose_name_plural = _("submitted final reports")
+
+    def __str__(self) -> str:
+        return f"{self.report} ({self.submitted_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        # Refuse any second write: the row is an archive record, not working data.
+        if self.pk is not None or kwargs.get("force_update"):
+            raise ValidationError(_("A submitted report cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("A submitted report cannot be deleted."))
+
+    def checksums_match(self) -> dict[str, bool]:
+        return {
+            "html": sha256(self.html) == self.html_sha256,
+            "pdf": sha256(bytes(self.pdf)) == self.pdf_sha256,
+            "json": sha256(self.snapshot_json) == self.snapshot_sha256,
+        }
+
+
+class ReportReminder(models.Model):
+    """A due-date reminder sent for one agreement at one threshold (30, 14 or 7 days); sent once."""
+
+    agreement = models.ForeignKey(
+        "agreement.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="final_report_reminders",
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before the due date"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        verbose_name = _("final report reminder")
+        verbose_name_plural = _("final report reminders")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "days_before"], name="one_report_reminder_per_threshold"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement}: {self.days_before}"
