@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.concurrency import VersionedModel
 from principals.models import Principal
@@ -175,9 +176,9 @@ class ReportingRound(models.Model):
     """An uppföljningsomgång. Its status follows from the dates and an explicit close."""
 
     class Status(models.TextChoices):
-        UPCOMING = "upcoming", _("Not yet open")
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        UPCOMING = "upcoming", pgettext_lazy("round", "Not yet open")
+        OPEN = "open", pgettext_lazy("round", "Open")
+        CLOSED = "closed", pgettext_lazy("round", "Closed")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     opens_on = models.DateField(_("opens"))

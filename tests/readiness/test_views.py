@@ -141,10 +141,10 @@ def test_submit_gives_receipt_email_history_and_action_plan(
     receipt = url("assessment-receipt", principal_a, open_round, number=1)
     assert response.status_code == 302 and response["Location"] == receipt
     html = client.get(receipt).content.decode()
-    assert "Självskattningen är inlämnad" in html
+    assert "Självskattningen är inskickad" in html
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [editor_a.email]  # editors only, not the reader
-    assert "inlämnad" in mail.outbox[0].subject
+    assert "inskickad" in mail.outbox[0].subject
     assessment = Assessment.objects.get()
     assert assessment.state == Assessment.State.SUBMITTED and assessment.current.number == 1
 
