@@ -1,0 +1,1072 @@
+"""Every number on the dashboards, in open data and in the final report, with suppression.
+
+Aggregation happens in the database: one query returns counts for whole groups (organiser
+type × county, round, quarter), and Python only adds up that bounded number of group rows. Each
+public function takes keyword-only arguments and returns plain dataclasses, so the dashboards,
+the exports, open data and the final report all show the same figures.
+
+Suppression: a cell that counts fewer than `SUPPRESSION_THRESHOLD` organisers (but more than
+none) is withheld from viewers who may not see individual organisers' answers (`suppress=True`);
+when a row then has exactly one withheld cell, its next-smallest cell is withheld too, so the
+first cannot be worked out from the row's total.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, F, IntegerField, Q, Sum
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, TruncQuarter
+from django.db.models.lookups import Contains
+from django.utils.translation import gettext_lazy as _
+
+from agreement.models import (
+    ActivityBudget,
+    Agreement,
+    Cost,
+    Deliverable,
+    FundingYear,
+    Initiative,
+    Milestone,
+    ProgressUpdate,
+)
+from agreement.models import Rating as ActivityRating
+from portal.permissions import VIEW_PRINCIPAL_DATA
+from principals.models import County, Municipality, Principal
+from readiness.models import Assessment, Indicator, Rating, ReportingRound, YesNo
+
+# The one place the small-group threshold is defined.
+SUPPRESSION_THRESHOLD = 5
+
+Types = Indicator.AnswerType
+ACHIEVED_RATINGS = [Rating.ACHIEVED.value, Rating.NOT_RELEVANT.value]
+
+# Pupil size bands: the same bands as Skolfederation's membership fees.
+SIZE_BANDS: list[tuple[str, Any, int | None, int | None]] = [
+    ("upto-100", _("Up to 100 pupils"), 0, 100),
+    ("101-500", _("101–500 pupils"), 101, 500),
+    ("501-5000", _("501–5 000 pupils"), 501, 5000),
+    ("over-5000", _("More than 5 000 pupils"), 5001, None),
+    ("unknown", _("Number of pupils not known"), None, None),
+]
+
+# Bands for percentage answers: (key, label, lowest, highest), both inclusive.
+PERCENT_BANDS: list[tuple[str, str, int, int]] = [
+    ("0-24", "0–24 %", 0, 24),
+    ("25-49", "25–49 %", 25, 49),
+    ("50-74", "50–74 %", 50, 74),
+    ("75-99", "75–99 %", 75, 99),
+    ("100", "100 %", 100, 100),
+]
+
+
+def suppresses_for(user) -> bool:
+    """Whether small groups are withheld from this viewer: all but staff and admins."""
+    return not (user.is_authenticated and user.has_perm(VIEW_PRINCIPAL_DATA))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number, or None with `suppressed` set when it counts fewer than five organisers."""
+
+    value: int | float | Decimal | None
+    suppressed: bool = False
+
+    @classmethod
+    def hidden(cls) -> "Figure":
+        return cls(None, True)
+
+
+def suppressed_cells(counts: Sequence[int], *, suppress: bool) -> list[bool]:
+    """Which counts of a row to withhold: 1–4, plus a second one when only one would be."""
+    if not suppress:
+        return [False] * len(counts)
+    flags = [0 < c < SUPPRESSION_THRESHOLD for c in counts]
+    if sum(flags) == 1:
+        others = [(c, i) for i, c in enumerate(counts) if not flags[i] and c > 0]
+        if others:
+            flags[min(others)[1]] = True
+    return flags
+
+
+def share(part: int, whole: int) -> float | None:
+    """Percentage with one decimal, or None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def _pair(part: int, whole: int, *, suppress: bool) -> tuple[Figure, Figure]:
+    """(count, share of whole) for `part` of a group of `whole` organisers, suppressed together.
+
+    The row is [part, whole - part]: whole below the threshold withholds both.
+    """
+    if suppress and 0 < whole < SUPPRESSION_THRESHOLD:
+        return Figure.hidden(), Figure.hidden()
+    flags = suppressed_cells([part, whole - part], suppress=suppress)
+    if flags[0]:
+        return Figure.hidden(), Figure.hidden()
+    return Figure(part), Figure(share(part, whole))
+
+
+# ---------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class ReadinessFilters:
+    """Which organisers to count: codes as in the register, empty for all."""
+
+    organiser_type: str = ""
+    county: str = ""
+    municipality: str = ""
+    size_band: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.organiser_type or self.county or self.municipality or self.size_band)
+
+
+def filtered_principals(*, filters: ReadinessFilters | None = None):
+    """Active organisers matching the filters (a lazy queryset, used as a subquery)."""
+    filters = filters or ReadinessFilters()
+    principals = Principal.objects.active()
+    if filters.organiser_type:
+        principals = principals.filter(organiser_type=filters.organiser_type)
+    if filters.county:
+        principals = principals.filter(county__code=filters.county)
+    if filters.municipality:
+        principals = principals.filter(
+            pk__in=Principal.municipalities.through.objects.filter(
+                municipality__code=filters.municipality
+            ).values("principal_id")
+        )
+    if filters.size_band:
+        for key, _label, low, high in SIZE_BANDS:
+            if key != filters.size_band:
+                continue
+            if low is None:
+                principals = principals.filter(pupils__isnull=True)
+            else:
+                principals = principals.filter(pupils__gte=low)
+                if high is not None:
+                    principals = principals.filter(pupils__lte=high)
+    return principals
+
+
+# ---------------------------------------------------------------- answer conditions
+
+
+def _path(code: str, prefix: str) -> str:
+    return f"{prefix}__{code}__value"
+
+
+def _text(code: str, prefix: str) -> KeyTextTransform:
+    """The answer's value as text (KT() cannot follow the relation to the version)."""
+    return KeyTextTransform("value", KeyTransform(code, prefix))
+
+
+def option_conditions(indicator: Indicator, *, prefix: str = "current__answers") -> list:
+    """(value, label, condition) for each answer an indicator's distribution counts."""
+    path = _path(indicator.code, prefix)
+    kind = indicator.answer_type
+    if kind in (Types.RATING, Types.YES_NO, Types.SINGLE_CHOICE):
+        return [(value, label, Q(**{path: value})) for value, label in indicator.options()]
+    if kind == Types.MULTI_CHOICE:
+        # The array's JSON text holds each chosen value in quotes: exact on both databases.
+        return [
+            (value, label, Q(Contains(_text(indicator.code, prefix), f'"{value}"')))
+            for value, label in indicator.options()
+        ]
+    if kind == Types.PERCENTAGE:
+        return [
+            (key, label, Q(**{f"{path}__gte": low, f"{path}__lte": high}))
+            for key, label, low, high in PERCENT_BANDS
+        ]
+    return []
+
+
+def answered_condition(indicator: Indicator, *, prefix: str = "current__answers") -> Q:
+    """The organiser gave an answer (validated answers are always one of the options)."""
+    path = _path(indicator.code, prefix)
+    kind = indicator.answer_type
+    if kind in (Types.INTEGER, Types.PERCENTAGE):
+        return Q(**{f"{path}__gte": 0})
+    if kind == Types.TEXT:
+        return Q(**{f"{path}__isnull": False}) & ~Q(**{path: None}) & ~Q(**{path: ""})
+    condition = Q(pk__in=[])
+    for _value, _label, option in option_conditions(indicator, prefix=prefix):
+        condition |= option
+    return condition
+
+
+def achieved_condition(indicator: Indicator, *, prefix: str = "current__answers") -> Q:
+    """An answer that meets the indicator: the database twin of readiness' `is_achieved`.
+
+    Rating: Achieved or Not relevant; yes/no: yes; choices: one of the framework's achieved
+    values (any answer if it lists none); percentage: 100; whole numbers and text: always.
+    """
+    path = _path(indicator.code, prefix)
+    kind = indicator.answer_type
+    if kind in (Types.TEXT, Types.INTEGER):
+        return Q()
+    if kind == Types.RATING:
+        return Q(**{f"{path}__in": ACHIEVED_RATINGS})
+    if kind == Types.YES_NO:
+        return Q(**{path: YesNo.YES.value})
+    if kind == Types.PERCENTAGE:
+        return Q(**{path: 100})
+    targets = list(indicator.achieved_values or [])
+    if not targets:
+        return answered_condition(indicator, prefix=prefix)
+    if kind == Types.SINGLE_CHOICE:
+        return Q(**{f"{path}__in": targets})
+    condition = Q(pk__in=[])
+    for value in targets:
+        condition |= Q(Contains(_text(indicator.code, prefix), f'"{value}"'))
+    return condition
+
+
+def dnp_condition(indicators: Sequence[Indicator], *, prefix: str = "current__answers") -> Q:
+    """Meets every DNP-tagged indicator of the framework (no DNP item left in the action plan)."""
+    dnp = [i for i in indicators if i.is_dnp]
+    if not dnp:
+        return Q(pk__in=[])
+    condition = Q()
+    for indicator in dnp:
+        condition &= achieved_condition(indicator, prefix=prefix)
+    return condition
+
+
+# ---------------------------------------------------------------- rounds and indicators
+
+
+def rounds_to_show(*, today: datetime.date | None = None) -> list[ReportingRound]:
+    """Rounds that have opened, newest first."""
+    today = today or datetime.date.today()
+    return list(
+        ReportingRound.objects.filter(opens_on__lte=today)
+        .select_related("framework_version")
+        .order_by("-opens_on", "-id")
+    )
+
+
+def default_round(
+    rounds: Sequence[ReportingRound], *, today: datetime.date | None = None
+) -> ReportingRound | None:
+    """The latest closed round, else the open one, else the newest."""
+    today = today or datetime.date.today()
+    for status in (ReportingRound.Status.CLOSED, ReportingRound.Status.OPEN):
+        for reporting_round in rounds:
+            if reporting_round.status_on(today) == status:
+                return reporting_round
+    return rounds[0] if rounds else None
+
+
+def indicators_of(framework_ids) -> dict[int, list[Indicator]]:
+    """Indicators by framework version, in framework order, in one query."""
+    result: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in (
+        Indicator.objects.filter(framework_id__in=set(framework_ids))
+        .select_related("area")
+        .order_by("area__order", "area_id", "order", "id")
+    ):
+        result[indicator.framework_id].append(indicator)
+    return result
+
+
+# ---------------------------------------------------------------- readiness
+
+
+@dataclass
+class OptionFigure:
+    value: str
+    label: str
+    count: Figure
+    share: Figure
+
+
+@dataclass
+class IndicatorResult:
+    indicator: Indicator
+    submitted: int
+    answered: Figure
+    options: list[OptionFigure]
+    not_answered: Figure
+    achieved: Figure
+    achieved_share: Figure
+    mean: Figure | None = None
+
+
+@dataclass
+class GroupRow:
+    """One organiser type or county: response and DNP readiness."""
+
+    key: str
+    label: str
+    organisers: int
+    submitted: Figure
+    response_rate: Figure
+    dnp_ready: Figure
+    dnp_share: Figure
+
+
+@dataclass
+class ReadinessOverview:
+    round: ReportingRound | None
+    filters: ReadinessFilters
+    suppress: bool
+    organisers: int = 0
+    submitted: Figure = field(default_factory=lambda: Figure(0))
+    response_rate: Figure = field(default_factory=lambda: Figure(None))
+    dnp_ready: Figure = field(default_factory=lambda: Figure(0))
+    dnp_share: Figure = field(default_factory=lambda: Figure(None))
+    dnp_indicators: list[Indicator] = field(default_factory=list)
+    indicators: list[IndicatorResult] = field(default_factory=list)
+    by_type: list[GroupRow] = field(default_factory=list)
+    by_county: list[GroupRow] = field(default_factory=list)
+
+
+def _submitted_in(reporting_round, principals):
+    return Assessment.objects.filter(
+        round=reporting_round,
+        state=Assessment.State.SUBMITTED,
+        current__isnull=False,
+        principal__in=principals,
+    )
+
+
+def _distribution_columns(indicators: Sequence[Indicator], prefix: str = "current__answers"):
+    """Count columns for every indicator's options, answered and achieved, keyed by position."""
+    columns: dict[str, Any] = {}
+    for i, indicator in enumerate(indicators):
+        if indicator.answer_type == Types.TEXT and not indicator.is_dnp:
+            columns[f"a{i}"] = Count("pk", filter=answered_condition(indicator, prefix=prefix))
+            continue
+        for j, (_v, _l, condition) in enumerate(option_conditions(indicator, prefix=prefix)):
+            columns[f"o{i}_{j}"] = Count("pk", filter=condition)
+        columns[f"a{i}"] = Count("pk", filter=answered_condition(indicator, prefix=prefix))
+        columns[f"h{i}"] = Count("pk", filter=achieved_condition(indicator, prefix=prefix))
+        if indicator.answer_type == Types.INTEGER:
+            columns[f"m{i}"] = Avg(
+                Cast(_text(indicator.code, prefix), IntegerField()),
+                filter=answered_condition(indicator, prefix=prefix),
+            )
+    return columns
+
+
+def _indicator_results(indicators, row: dict, submitted: int, *, suppress: bool):
+    results = []
+    whole_hidden = suppress and 0 < submitted < SUPPRESSION_THRESHOLD
+    for i, indicator in enumerate(indicators):
+        answered = row.get(f"a{i}") or 0
+        options = option_conditions(indicator)
+        counts = [row.get(f"o{i}_{j}") or 0 for j in range(len(options))]
+        not_answered = submitted - answered
+        is_multi = indicator.answer_type == Types.MULTI_CHOICE
+        cells = counts + ([] if is_multi else [not_answered])
+        flags = [True] * len(cells) if whole_hidden else suppressed_cells(cells, suppress=suppress)
+        option_figures = []
+        for j, (value, label, _condition) in enumerate(options):
+            if flags[j]:
+                option_figures.append(OptionFigure(value, label, Figure.hidden(), Figure.hidden()))
+            else:
+                option_figures.append(
+                    OptionFigure(
+                        value, label, Figure(counts[j]), Figure(share(counts[j], submitted))
+                    )
+                )
+        if is_multi:
+            na_hidden = (
+                whole_hidden or suppressed_cells([not_answered, answered], suppress=suppress)[0]
+            )
+        else:
+            na_hidden = flags[-1]
+        achieved, achieved_share = (
+            (Figure.hidden(), Figure.hidden())
+            if whole_hidden
+            else _pair(row.get(f"h{i}") or 0, submitted, suppress=suppress)
+        )
+        mean = None
+        if indicator.answer_type == Types.INTEGER:
+            value = row.get(f"m{i}")
+            hidden = suppress and answered < SUPPRESSION_THRESHOLD and answered > 0
+            mean = Figure.hidden() if hidden else Figure(round(value, 1) if value else value)
+        results.append(
+            IndicatorResult(
+                indicator=indicator,
+                submitted=submitted,
+                answered=Figure.hidden() if whole_hidden else Figure(answered),
+                options=option_figures,
+                not_answered=Figure.hidden() if na_hidden else Figure(not_answered),
+                achieved=achieved,
+                achieved_share=achieved_share,
+                mean=mean,
+            )
+        )
+    return results
+
+
+def _group_rows(
+    totals: dict[Any, int], subs: dict[Any, tuple[int, int]], labels: dict, *, suppress: bool
+) -> list[GroupRow]:
+    rows = []
+    for key, label in labels.items():
+        organisers = totals.get(key, 0)
+        if not organisers:
+            continue
+        submitted, ready = subs.get(key, (0, 0))
+        submitted_figure, rate = _pair(submitted, organisers, suppress=suppress)
+        if submitted_figure.suppressed:
+            dnp_ready = dnp_share = Figure.hidden()
+        else:
+            dnp_ready, dnp_share = _pair(ready, submitted, suppress=suppress)
+        rows.append(
+            GroupRow(
+                key=str(key if key is not None else ""),
+                label=str(label),
+                organisers=organisers,
+                submitted=submitted_figure,
+                response_rate=rate,
+                dnp_ready=dnp_ready,
+                dnp_share=dnp_share,
+            )
+        )
+    return rows
+
+
+def readiness_overview(
+    *,
+    reporting_round: ReportingRound | None,
+    filters: ReadinessFilters | None = None,
+    suppress: bool,
+    indicators: Sequence[Indicator] | None = None,
+) -> ReadinessOverview:
+    """One round: response, DNP readiness (overall, by type and county), each indicator's answers.
+
+    Four queries: indicators (unless given), counties, organisers by type × county, and the
+    submitted answers by type × county with every count as a column of one query.
+    """
+    filters = filters or ReadinessFilters()
+    result = ReadinessOverview(round=reporting_round, filters=filters, suppress=suppress)
+    if reporting_round is None:
+        return result
+    if indicators is None:
+        indicators = indicators_of([reporting_round.framework_version_id])[
+            reporting_round.framework_version_id
+        ]
+    indicators = list(indicators)
+    result.dnp_indicators = [i for i in indicators if i.is_dnp]
+    principals = filtered_principals(filters=filters)
+
+    totals: dict[tuple[str, int | None], int] = {
+        (row["organiser_type"], row["county_id"]): row["n"]
+        for row in principals.order_by()
+        .values("organiser_type", "county_id")
+        .annotate(n=Count("pk"))
+    }
+    columns = _distribution_columns(indicators)
+    columns["n"] = Count("pk")
+    columns["ready"] = Count("pk", filter=dnp_condition(indicators))
+    grouped = list(
+        _submitted_in(reporting_round, principals)
+        .order_by()
+        .values("principal__organiser_type", "principal__county_id")
+        .annotate(**columns)
+    )
+    counties = {c.pk: c.name for c in County.objects.order_by("code")}
+
+    overall: dict[str, Any] = defaultdict(int)
+    by_type_subs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_county_subs: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for row in grouped:
+        for name, value in row.items():
+            if name.startswith("principal__"):
+                continue
+            if name.startswith("m"):
+                continue
+            overall[name] += value or 0
+        kind, county = row["principal__organiser_type"], row["principal__county_id"]
+        by_type_subs[kind][0] += row["n"]
+        by_type_subs[kind][1] += row["ready"]
+        by_county_subs[county][0] += row["n"]
+        by_county_subs[county][1] += row["ready"]
+    # Means of whole numbers: weighted by answered counts across the groups.
+    for i, indicator in enumerate(indicators):
+        if indicator.answer_type != Types.INTEGER:
+            continue
+        weighted = sum((r.get(f"m{i}") or 0) * (r.get(f"a{i}") or 0) for r in grouped)
+        answered = sum(r.get(f"a{i}") or 0 for r in grouped)
+        overall[f"m{i}"] = weighted / answered if answered else None
+
+    organisers = sum(totals.values())
+    submitted = overall["n"]
+    result.organisers = organisers
+    result.submitted, result.response_rate = _pair(submitted, organisers, suppress=suppress)
+    if result.submitted.suppressed:
+        result.dnp_ready = result.dnp_share = Figure.hidden()
+    else:
+        result.dnp_ready, result.dnp_share = _pair(overall["ready"], submitted, suppress=suppress)
+    result.indicators = _indicator_results(indicators, overall, submitted, suppress=suppress)
+
+    type_totals: dict[str, int] = defaultdict(int)
+    county_totals: dict[int | None, int] = defaultdict(int)
+    for (kind, county), n in totals.items():
+        type_totals[kind] += n
+        county_totals[county] += n
+    result.by_type = _group_rows(
+        type_totals,
+        {k: tuple(v) for k, v in by_type_subs.items()},
+        dict(Principal.OrganiserType.choices),
+        suppress=suppress,
+    )
+    county_labels: dict[int | None, Any] = dict(counties)
+    county_labels[None] = _("No county given")
+    result.by_county = _group_rows(
+        county_totals,
+        {k: tuple(v) for k, v in by_county_subs.items()},
+        county_labels,
+        suppress=suppress,
+    )
+    return result
+
+
+@dataclass
+class TrendPoint:
+    round: ReportingRound
+    submitted: Figure
+    dnp_ready: Figure
+    dnp_share: Figure
+    options: list[OptionFigure]
+    achieved_share: Figure
+    has_indicator: bool
+
+
+@dataclass
+class ReadinessTrend:
+    indicator: Indicator | None
+    points: list[TrendPoint]
+
+
+def readiness_trend(
+    *,
+    rounds: Sequence[ReportingRound],
+    indicator_code: str = "",
+    filters: ReadinessFilters | None = None,
+    suppress: bool,
+    indicators_by_framework: dict[int, list[Indicator]] | None = None,
+) -> ReadinessTrend:
+    """Per round, oldest first: DNP-ready share and one indicator's distribution, in one query.
+
+    Each round's DNP readiness uses that round's framework; the indicator is matched by code
+    and described by the newest framework that has it. Rounds without it show no distribution.
+    """
+    rounds = sorted(rounds, key=lambda r: (r.opens_on, r.pk))
+    if not rounds:
+        return ReadinessTrend(indicator=None, points=[])
+    if indicators_by_framework is None:
+        indicators_by_framework = indicators_of(r.framework_version_id for r in rounds)
+    indicator = None
+    codes_by_framework: dict[int, set[str]] = {
+        fw: {i.code for i in inds} for fw, inds in indicators_by_framework.items()
+    }
+    for reporting_round in reversed(rounds):
+        for candidate in indicators_by_framework.get(reporting_round.framework_version_id, []):
+            if candidate.code == indicator_code:
+                indicator = candidate
+                break
+        if indicator:
+            break
+
+    ready = Q(pk__in=[])
+    for framework_id in {r.framework_version_id for r in rounds}:
+        ready |= Q(round__framework_version_id=framework_id) & dnp_condition(
+            indicators_by_framework.get(framework_id, [])
+        )
+    columns: dict[str, Any] = {"n": Count("pk"), "ready": Count("pk", filter=ready)}
+    if indicator is not None:
+        columns.update(_distribution_columns([indicator]))
+    principals = filtered_principals(filters=filters)
+    rows = {
+        row["round_id"]: row
+        for row in Assessment.objects.filter(
+            round__in=[r.pk for r in rounds],
+            state=Assessment.State.SUBMITTED,
+            current__isnull=False,
+            principal__in=principals,
+        )
+        .order_by()
+        .values("round_id")
+        .annotate(**columns)
+    }
+    points = []
+    for reporting_round in rounds:
+        row = rows.get(reporting_round.pk, {})
+        submitted = row.get("n", 0)
+        submitted_figure = (
+            Figure.hidden()
+            if suppress and 0 < submitted < SUPPRESSION_THRESHOLD
+            else Figure(submitted)
+        )
+        if submitted_figure.suppressed:
+            dnp_ready = dnp_share = Figure.hidden()
+        else:
+            dnp_ready, dnp_share = _pair(row.get("ready", 0), submitted, suppress=suppress)
+        has_indicator = indicator is not None and indicator.code in codes_by_framework.get(
+            reporting_round.framework_version_id, set()
+        )
+        options: list[OptionFigure] = []
+        achieved_share = Figure(None)
+        if indicator is not None and has_indicator:
+            result = _indicator_results([indicator], row, submitted, suppress=suppress)[0]
+            options, achieved_share = result.options, result.achieved_share
+        points.append(
+            TrendPoint(
+                round=reporting_round,
+                submitted=submitted_figure,
+                dnp_ready=dnp_ready,
+                dnp_share=dnp_share,
+                options=options,
+                achieved_share=achieved_share,
+                has_indicator=has_indicator,
+            )
+        )
+    return ReadinessTrend(indicator=indicator, points=points)
+
+
+# ---------------------------------------------------------------- one organiser compared
+
+
+@dataclass
+class ComparisonRow:
+    indicator: Indicator
+    own_answer: Any
+    own_achieved: bool | None
+    national_share: Figure
+    county_share: Figure
+
+
+@dataclass
+class PrincipalComparison:
+    round: ReportingRound | None
+    submitted: bool
+    own_dnp_ready: bool | None
+    national_dnp_share: Figure
+    county_dnp_share: Figure
+    county_name: str
+    rows: list[ComparisonRow]
+
+
+def principal_comparison(
+    *, principal: Principal, reporting_round: ReportingRound | None
+) -> PrincipalComparison:
+    """An organiser's own answers beside the national and county shares that meet each indicator.
+
+    National and county figures are always suppressed: organisers never see small groups.
+    Four queries: indicators, the organiser's assessment, and both aggregates in one.
+    """
+    from readiness.selectors import display_value, is_achieved
+
+    empty = PrincipalComparison(
+        round=reporting_round,
+        submitted=False,
+        own_dnp_ready=None,
+        national_dnp_share=Figure(None),
+        county_dnp_share=Figure(None),
+        county_name=str(principal.county) if principal.county_id else "",
+        rows=[],
+    )
+    if reporting_round is None:
+        return empty
+    indicators = [
+        i
+        for i in indicators_of([reporting_round.framework_version_id])[
+            reporting_round.framework_version_id
+        ]
+        if i.answer_type != Types.TEXT
+    ]
+    own = (
+        Assessment.objects.filter(
+            principal=principal, round=reporting_round, state=Assessment.State.SUBMITTED
+        )
+        .select_related("current")
+        .first()
+    )
+    answers = own.current.answers if own and own.current else {}
+    conditions: dict[str, Q] = {"n": Q(), "ready": dnp_condition(indicators)}
+    for i, indicator in enumerate(indicators):
+        conditions[f"h{i}"] = achieved_condition(indicator)
+    in_county = Q(principal__county_id=principal.county_id) if principal.county_id else Q(pk__in=[])
+    both = Assessment.objects.filter(
+        round=reporting_round,
+        state=Assessment.State.SUBMITTED,
+        current__isnull=False,
+        principal__in=Principal.objects.active(),
+    ).aggregate(
+        **{f"nat_{k}": Count("pk", filter=c) for k, c in conditions.items()},
+        **{f"cty_{k}": Count("pk", filter=in_county & c) for k, c in conditions.items()},
+    )
+
+    def figure(prefix: str, key: str) -> Figure:
+        whole = both[f"{prefix}_n"] or 0
+        if 0 < whole < SUPPRESSION_THRESHOLD:
+            return Figure.hidden()
+        return _pair(both[f"{prefix}_{key}"] or 0, whole, suppress=True)[1]
+
+    rows = []
+    own_values = []
+    for i, indicator in enumerate(indicators):
+        value = (answers.get(indicator.code) or {}).get("value")
+        own_values.append((indicator, value))
+        rows.append(
+            ComparisonRow(
+                indicator=indicator,
+                own_answer=display_value(indicator, value) if own else "",
+                own_achieved=is_achieved(indicator, value) if own else None,
+                national_share=figure("nat", f"h{i}"),
+                county_share=figure("cty", f"h{i}") if principal.county_id else Figure(None),
+            )
+        )
+    dnp = [(i, v) for i, v in own_values if i.is_dnp]
+    return PrincipalComparison(
+        round=reporting_round,
+        submitted=own is not None,
+        own_dnp_ready=(all(is_achieved(i, v) for i, v in dnp) if dnp else None) if own else None,
+        national_dnp_share=figure("nat", "ready"),
+        county_dnp_share=figure("cty", "ready") if principal.county_id else Figure(None),
+        county_name=empty.county_name,
+        rows=rows,
+    )
+
+
+# ---------------------------------------------------------------- programme
+
+
+@dataclass
+class MoneyRow:
+    label: str
+    allocated: Decimal | None
+    budgeted: Decimal
+    spent: Decimal
+    remaining: Decimal
+    year: int | None = None
+    initiative: Initiative | None = None
+
+
+@dataclass
+class MilestoneRow:
+    label: str
+    on_time: int
+    late: int
+    overdue: int
+    upcoming: int
+
+
+@dataclass
+class ReachRow:
+    key: str
+    label: str
+    organisers: int
+    reached: Figure
+    share: Figure
+
+
+@dataclass
+class ProgrammeOverview:
+    agreement: Agreement | None
+    suppress: bool
+    years: list[MoneyRow] = field(default_factory=list)
+    by_initiative: list[MoneyRow] = field(default_factory=list)
+    totals: MoneyRow | None = None
+    spend_by_quarter: list[dict] = field(default_factory=list)
+    milestones: list[MilestoneRow] = field(default_factory=list)
+    milestone_totals: MilestoneRow | None = None
+    ratings_by_quarter: list[dict] = field(default_factory=list)
+    reach_total: ReachRow | None = None
+    reach_by_type: list[ReachRow] = field(default_factory=list)
+    reach_by_county: list[ReachRow] = field(default_factory=list)
+
+
+ZERO = Decimal("0")
+
+
+def _quarter_label(day: datetime.date) -> str:
+    return f"{day.year} K{(day.month - 1) // 3 + 1}"
+
+
+def programme_money(*, agreement: Agreement) -> tuple[list[MoneyRow], list[MoneyRow], MoneyRow]:
+    """Per funding year and per year × initiative: allocated, budgeted, spent, remaining.
+
+    Spending counts against the year the cost was incurred. An activity serving two
+    initiatives counts in both initiative rows, so those rows may add up to more than the year.
+    Four queries.
+    """
+    years = list(FundingYear.objects.filter(agreement=agreement).order_by("year"))
+    budgets = defaultdict(lambda: ZERO)
+    spent = defaultdict(lambda: ZERO)
+    for row in (
+        ActivityBudget.objects.filter(funding_year__agreement=agreement)
+        .order_by()
+        .values("funding_year__year", "activity__initiatives")
+        .annotate(total=Sum("amount"))
+    ):
+        budgets[(row["funding_year__year"], row["activity__initiatives"])] += row["total"]
+    for row in (
+        Cost.objects.filter(activity__agreement=agreement)
+        .order_by()
+        .values("incurred_on__year", "activity__initiatives")
+        .annotate(total=Sum("amount"))
+    ):
+        spent[(row["incurred_on__year"], row["activity__initiatives"])] += row["total"]
+    # Per year without double counting: budgets and costs summed once per activity.
+    year_budget = dict(
+        ActivityBudget.objects.filter(funding_year__agreement=agreement)
+        .order_by()
+        .values_list("funding_year__year")
+        .annotate(total=Sum("amount"))
+    )
+    year_spent = dict(
+        Cost.objects.filter(activity__agreement=agreement)
+        .order_by()
+        .values_list("incurred_on__year")
+        .annotate(total=Sum("amount"))
+    )
+    initiatives = {i.pk: i for i in Initiative.objects.filter(agreements=agreement)}
+    rows, by_initiative = [], []
+    for fy in years:
+        b, s = year_budget.get(fy.year, ZERO), year_spent.get(fy.year, ZERO)
+        rows.append(
+            MoneyRow(
+                label=str(fy.year),
+                year=fy.year,
+                allocated=fy.allocated,
+                budgeted=b,
+                spent=s,
+                remaining=fy.allocated - s,
+            )
+        )
+        keys = sorted(
+            {k[1] for k in list(budgets) + list(spent) if k[0] == fy.year},
+            key=lambda pk: (pk is None, initiatives[pk].number if pk in initiatives else 99),
+        )
+        for pk in keys:
+            initiative = initiatives.get(pk)
+            b, s = budgets.get((fy.year, pk), ZERO), spent.get((fy.year, pk), ZERO)
+            label = str(initiative) if initiative else str(_("No initiative"))
+            if pk is not None and initiative is None:
+                label = str(_("Other initiative"))
+            by_initiative.append(
+                MoneyRow(
+                    label=label,
+                    year=fy.year,
+                    initiative=initiative,
+                    allocated=None,
+                    budgeted=b,
+                    spent=s,
+                    remaining=b - s,
+                )
+            )
+    allocated = sum((r.allocated or ZERO for r in rows), ZERO)
+    total_spent = sum((r.spent for r in rows), ZERO)
+    totals = MoneyRow(
+        label=str(_("Total")),
+        allocated=allocated,
+        budgeted=sum((r.budgeted for r in rows), ZERO),
+        spent=total_spent,
+        remaining=allocated - total_spent,
+    )
+    return rows, by_initiative, totals
+
+
+def spend_by_quarter(*, agreement: Agreement) -> list[dict]:
+    """Spending per calendar quarter and cumulatively, oldest first; one query."""
+    result, running = [], ZERO
+    for row in (
+        Cost.objects.filter(activity__agreement=agreement)
+        .annotate(quarter=TruncQuarter("incurred_on"))
+        .order_by()
+        .values("quarter")
+        .annotate(total=Sum("amount"))
+        .order_by("quarter")
+    ):
+        running += row["total"]
+        result.append(
+            {
+                "quarter": _quarter_label(row["quarter"]),
+                "spent": row["total"],
+                "cumulative": running,
+            }
+        )
+    return result
+
+
+def milestone_status(
+    *, agreement: Agreement, today: datetime.date | None = None
+) -> tuple[list[MilestoneRow], MilestoneRow]:
+    """Milestones by year due: done on time, done late, overdue, upcoming; one query."""
+    today = today or datetime.date.today()
+    done = Q(completed_on__isnull=False)
+    rows = []
+    for row in (
+        Milestone.objects.filter(activity__agreement=agreement, activity__archived_at__isnull=True)
+        .order_by()
+        .values("due_on__year")
+        .annotate(
+            on_time=Count("pk", filter=done & Q(completed_on__lte=F("due_on"))),
+            late=Count("pk", filter=done & Q(completed_on__gt=F("due_on"))),
+            overdue=Count("pk", filter=Q(completed_on__isnull=True, due_on__lt=today)),
+            upcoming=Count("pk", filter=Q(completed_on__isnull=True, due_on__gte=today)),
+        )
+        .order_by("due_on__year")
+    ):
+        rows.append(
+            MilestoneRow(
+                label=str(row["due_on__year"]),
+                on_time=row["on_time"],
+                late=row["late"],
+                overdue=row["overdue"],
+                upcoming=row["upcoming"],
+            )
+        )
+    totals = MilestoneRow(
+        label=str(_("Total")),
+        on_time=sum(r.on_time for r in rows),
+        late=sum(r.late for r in rows),
+        overdue=sum(r.overdue for r in rows),
+        upcoming=sum(r.upcoming for r in rows),
+    )
+    return rows, totals
+
+
+def ratings_by_quarter(*, agreement: Agreement) -> list[dict]:
+    """Progress updates per quarter by rating (green, amber, red); one query."""
+    quarters: dict[datetime.date, dict] = {}
+    for row in (
+        ProgressUpdate.objects.filter(activity__agreement=agreement)
+        .annotate(quarter=TruncQuarter("reported_on"))
+        .order_by()
+        .values("quarter")
+        .annotate(
+            **{rating: Count("pk", filter=Q(rating=rating)) for rating in ActivityRating.values}
+        )
+        .order_by("quarter")
+    ):
+        quarters[row["quarter"]] = {
+            "quarter": _quarter_label(row["quarter"]),
+            **{rating: row[rating] for rating in ActivityRating.values},
+        }
+    return list(quarters.values())
+
+
+def programme_reach(
+    *, agreement: Agreement, suppress: bool
+) -> tuple[ReachRow, list[ReachRow], list[ReachRow]]:
+    """Active organisers that took part in at least one deliverable, by type and county.
+
+    Two queries: organisers by type × county with how many took part, and county names.
+    """
+    took_part = Deliverable.principals.through.objects.filter(
+        deliverable__activity__agreement=agreement
+    ).values("principal_id")
+    grouped = list(
+        Principal.objects.active()
+        .order_by()
+        .values("organiser_type", "county_id")
+        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(pk__in=took_part)))
+    )
+    counties = {c.pk: c.name for c in County.objects.order_by("code")}
+    by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_county: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for row in grouped:
+        for bucket, key in ((by_type, row["organiser_type"]), (by_county, row["county_id"])):
+            bucket[key][0] += row["n"]
+            bucket[key][1] += row["reached"]
+
+    def make(key, label, organisers, reached) -> ReachRow:
+        count, pct = _pair(reached, organisers, suppress=suppress)
+        return ReachRow(str(key if key is not None else ""), str(label), organisers, count, pct)
+
+    type_rows = [
+        make(key, label, *by_type[key])
+        for key, label in Principal.OrganiserType.choices
+        if by_type.get(key, [0])[0]
+    ]
+    county_labels: dict[int | None, Any] = dict(counties)
+    county_labels[None] = _("No county given")
+    county_rows = [
+        make(key, label, *by_county[key])
+        for key, label in county_labels.items()
+        if by_county.get(key, [0])[0]
+    ]
+    total = make(
+        "",
+        _("All organisers"),
+        sum(v[0] for v in by_type.values()),
+        sum(v[1] for v in by_type.values()),
+    )
+    return total, type_rows, county_rows
+
+
+def programme_overview(
+    *, agreement: Agreement | None, suppress: bool, today: datetime.date | None = None
+) -> ProgrammeOverview:
+    """Everything the programme dashboard shows for one agreement, in a fixed number of queries."""
+    result = ProgrammeOverview(agreement=agreement, suppress=suppress)
+    if agreement is None:
+        return result
+    result.years, result.by_initiative, result.totals = programme_money(agreement=agreement)
+    result.spend_by_quarter = spend_by_quarter(agreement=agreement)
+    result.milestones, result.milestone_totals = milestone_status(agreement=agreement, today=today)
+    result.ratings_by_quarter = ratings_by_quarter(agreement=agreement)
+    result.reach_total, result.reach_by_type, result.reach_by_county = programme_reach(
+        agreement=agreement, suppress=suppress
+    )
+    return result
+
+
+def funding_by_year(*, agreements: Sequence[Agreement] | None = None) -> list[dict]:
+    """Open data: per agreement and funding year, allocated, budgeted, spent and remaining.
+
+    Three queries whatever the number of agreements.
+    """
+    years = FundingYear.objects.select_related("agreement").order_by("agreement_id", "year")
+    if agreements is not None:
+        years = years.filter(agreement__in=agreements)
+    years = list(years)
+    budgeted = {
+        (a, y): t
+        for a, y, t in ActivityBudget.objects.order_by()
+        .values_list("funding_year__agreement_id", "funding_year__year")
+        .annotate(t=Sum("amount"))
+    }
+    spent = {
+        (a, y): t
+        for a, y, t in Cost.objects.order_by()
+        .values_list("activity__agreement_id", "incurred_on__year")
+        .annotate(t=Sum("amount"))
+    }
+    rows = []
+    for fy in years:
+        s = spent.get((fy.agreement_id, fy.year), ZERO)
+        rows.append(
+            {
+                "agreement": fy.agreement.title,
+                "agreement_id": fy.agreement_id,
+                "year": fy.year,
+                "allocated": fy.allocated,
+                "budgeted": budgeted.get((fy.agreement_id, fy.year), ZERO),
+                "spent": s,
+                "remaining": fy.allocated - s,
+            }
+        )
+    return rows
+
+
+def municipality_choices() -> list[tuple[str, str]]:
+    return list(Municipality.objects.order_by("name").values_list("code", "name"))
+
+
+def county_choices() -> list[tuple[str, str]]:
+    return list(County.objects.order_by("name").values_list("code", "name"))

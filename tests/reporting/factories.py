@@ -1,0 +1,194 @@
+"""Factories and hand-made data sets for the reporting tests (dashboards and final report)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from principals.models import County, Municipality, Principal
+from readiness.models import Assessment, Indicator, ReportingRound
+from tests.principals.factories import PrincipalFactory
+from tests.readiness.factories import (
+    AreaFactory,
+    FrameworkVersionFactory,
+    IndicatorFactory,
+    submitted_version,
+)
+
+Types = Indicator.AnswerType
+
+
+def small_framework():
+    """Five indicators, one of each kind the dashboards treat differently; idp and mfa are DNP."""
+    framework = FrameworkVersionFactory(name="Testramverk")
+    area = AreaFactory(framework=framework, title="Inloggning", order=1)
+    choices = [
+        {"value": "none", "label": "Ingen"},
+        {"value": "own", "label": "Egen drift"},
+        {"value": "service", "label": "Som tjänst"},
+    ]
+    indicators = {
+        "idp": IndicatorFactory(
+            area=area,
+            code="idp",
+            question="Inloggningstjänst?",
+            answer_type=Types.SINGLE_CHOICE,
+            choices=choices,
+            achieved_values=["own", "service"],
+            tags=["DNP"],
+            order=1,
+        ),
+        "mfa": IndicatorFactory(
+            area=area,
+            code="mfa",
+            question="Tvåfaktor?",
+            answer_type=Types.RATING,
+            tags=["DNP"],
+            order=2,
+        ),
+        "fed": IndicatorFactory(
+            area=area,
+            code="fed",
+            question="Federationer?",
+            answer_type=Types.MULTI_CHOICE,
+            choices=[
+                {"value": "sf", "label": "Skolfederation"},
+                {"value": "mini", "label": "Skolfederation mini"},
+                {"value": "none", "label": "Ingen"},
+            ],
+            achieved_values=["sf", "mini"],
+            required=False,
+            order=3,
+        ),
+        "share": IndicatorFactory(
+            area=area,
+            code="staff-eid-share",
+            question="Andel personal med e-legitimation?",
+            answer_type=Types.PERCENTAGE,
+            required=False,
+            order=4,
+        ),
+        "count": IndicatorFactory(
+            area=area,
+            code="staff-count",
+            question="Antal anställda?",
+            answer_type=Types.INTEGER,
+            required=False,
+            order=5,
+        ),
+    }
+    return framework, indicators
+
+
+def submit(principal, reporting_round, answers: dict, state=Assessment.State.SUBMITTED):
+    """A submitted (or, with `state`, returned) assessment with these {code: value} answers."""
+    assessment = Assessment.objects.create(principal=principal, round=reporting_round)
+    submitted_version(
+        assessment, {code: {"value": v, "comment": ""} for code, v in answers.items()}
+    )
+    if state != Assessment.State.SUBMITTED:
+        Assessment.objects.filter(pk=assessment.pk).update(state=state)
+    return assessment
+
+
+def principals(n: int, **kwargs) -> list[Principal]:
+    return [PrincipalFactory(**kwargs) for _ in range(n)]
+
+
+@dataclass
+class ReadinessDataset:
+    """The hand-made national data set; the expected figures are worked out in test_aggregates."""
+
+    framework: object
+    indicators: dict
+    earlier: ReportingRound
+    main: ReportingRound
+    open: ReportingRound
+    kommuner: list = field(default_factory=list)
+    enskilda: list = field(default_factory=list)
+    regioner: list = field(default_factory=list)
+
+
+def readiness_dataset(today: datetime.date | None = None) -> ReadinessDataset:
+    """15 municipalities and 2 regions in Stockholm county, 6 small independents in Skåne.
+
+    Main round (closed): 10 municipalities, 6 independents and 2 regions submitted; a
+    returned municipality and an inactive organiser's submission do not count.
+    """
+    today = today or datetime.date.today()
+    framework, ind = small_framework()
+    day = datetime.timedelta(days=1)
+    earlier = ReportingRound.objects.create(
+        name="Våren",
+        opens_on=today - 200 * day,
+        closes_on=today - 170 * day,
+        framework_version=framework,
+    )
+    main = ReportingRound.objects.create(
+        name="Hösten",
+        opens_on=today - 60 * day,
+        closes_on=today - 30 * day,
+        framework_version=framework,
+    )
+    open_round = ReportingRound.objects.create(
+        name="Nu", opens_on=today - 5 * day, closes_on=today + 20 * day, framework_version=framework
+    )
+    stockholm = County.objects.get(code="01")
+    skane = County.objects.get(code="12")
+    malmo = Municipality.objects.get(code="1280")
+    kommuner = principals(15, organiser_type=Principal.OrganiserType.KOMMUN, county=stockholm)
+    regioner = principals(2, organiser_type=Principal.OrganiserType.REGION, county=stockholm)
+    enskilda = principals(
+        6,
+        organiser_type=Principal.OrganiserType.ENSKILD,
+        county=skane,
+        pupils=50,
+        municipalities=[malmo],
+    )
+    inactive = PrincipalFactory(
+        organiser_type=Principal.OrganiserType.KOMMUN,
+        county=stockholm,
+        status=Principal.Status.INACTIVE,
+    )
+    codes = {k: v.code for k, v in ind.items()}
+
+    def answers(idp, mfa, fed=None, share=None, count=None):
+        values = {codes["idp"]: idp, codes["mfa"]: mfa}
+        if fed is not None:
+            values[codes["fed"]] = fed
+        if share is not None:
+            values[codes["share"]] = share
+        if count is not None:
+            values[codes["count"]] = count
+        return values
+
+    k = kommuner
+    for i in range(5):  # K1–K5: ready
+        fed = ["sf", "mini"] if i < 4 else ["sf"]
+        submit(k[i], main, answers("own", "achieved", fed, 100, [10, 20, None, None, None][i]))
+    submit(k[5], main, answers("own", "almost", ["sf"], 100))
+    submit(k[6], main, answers("service", "almost", ["sf"], 50))
+    submit(k[7], main, answers("service", "almost", ["sf"], 50))
+    submit(k[8], main, answers("none", "not_relevant", ["sf"], 50))
+    submit(k[9], main, answers("none", "not_relevant", ["sf"], 50))
+    submit(k[10], main, answers("own", "achieved"), state=Assessment.State.RETURNED)
+    submit(inactive, main, answers("own", "achieved"))
+    e = enskilda
+    submit(e[0], main, answers("service", "not_relevant", ["none"], 10))
+    for i in range(1, 5):
+        submit(e[i], main, answers("service", "not_relevant", None, 10))
+    submit(e[5], main, answers("none", "achieved", None, 10))
+    submit(regioner[0], main, answers("own", "achieved", None, 80))
+    submit(regioner[1], main, answers("own", "started"))
+    # The earlier round: five municipalities ready, five independents without a login service.
+    for i in range(5):
+        submit(k[i], earlier, answers("own", "achieved"))
+        submit(e[i], earlier, answers("none", "achieved"))
+    return ReadinessDataset(
+        framework=framework,
+        indicators=ind,
+        earlier=earlier,
+        main=main,
+        open=open_round,
+        kommuner=kommuner,
+        enskilda=enskilda,
+        regioner=regioner,
+    )

@@ -1,0 +1,245 @@
+"""The figures on a hand-made data set, checked against values worked out by hand."""
+
+import random
+
+import pytest
+
+from readiness.models import Assessment
+from readiness.selectors import is_achieved
+from reporting import aggregates
+from reporting.aggregates import Figure, ReadinessFilters, suppressed_cells
+from tests.reporting.factories import principals, readiness_dataset, submit
+
+pytestmark = pytest.mark.django_db
+
+H = Figure.hidden()
+
+
+@pytest.fixture
+def data():
+    return readiness_dataset()
+
+
+def overview(data, suppress=False, **filters):
+    return aggregates.readiness_overview(
+        reporting_round=data.main, filters=ReadinessFilters(**filters), suppress=suppress
+    )
+
+
+def distribution(result, code):
+    row = next(r for r in result.indicators if r.indicator.code == code)
+    return {o.value: (o.count, o.share) for o in row.options}, row
+
+
+def test_suppressed_cells_rule():
+    assert suppressed_cells([3, 8, 7, 0], suppress=True) == [True, False, True, False]
+    assert suppressed_cells([2, 1, 9], suppress=True) == [True, True, False]
+    assert suppressed_cells([0, 12], suppress=True) == [False, False]
+    assert suppressed_cells([3, 0], suppress=True) == [True, False]
+    assert suppressed_cells([3, 8], suppress=False) == [False, False]
+
+
+def test_default_round_is_latest_closed(data):
+    rounds = aggregates.rounds_to_show()
+    assert [r.name for r in rounds] == ["Nu", "Hösten", "Våren"]
+    assert aggregates.default_round(rounds) == data.main
+    assert aggregates.default_round([data.open]) == data.open
+    assert aggregates.default_round([]) is None
+
+
+def test_national_figures_for_staff(data):
+    result = overview(data)
+    assert result.organisers == 23
+    assert result.submitted == Figure(18)
+    assert result.response_rate == Figure(78.3)
+    assert result.dnp_ready == Figure(11)
+    assert result.dnp_share == Figure(61.1)
+    assert [i.code for i in result.dnp_indicators] == ["idp", "mfa"]
+
+    idp, row = distribution(result, "idp")
+    assert idp == {
+        "none": (Figure(3), Figure(16.7)),
+        "own": (Figure(8), Figure(44.4)),
+        "service": (Figure(7), Figure(38.9)),
+    }
+    assert row.not_answered == Figure(0)
+    assert (row.achieved, row.achieved_share) == (Figure(15), Figure(83.3))
+
+    mfa, row = distribution(result, "mfa")
+    assert {k: v[0].value for k, v in mfa.items()} == {
+        "achieved": 7,
+        "almost": 3,
+        "started": 1,
+        "planned": 0,
+        "not_planned": 0,
+        "not_relevant": 7,
+    }
+    assert row.achieved == Figure(14)
+
+    fed, row = distribution(result, "fed")
+    assert {k: v[0].value for k, v in fed.items()} == {"sf": 10, "mini": 4, "none": 1}
+    assert (row.answered, row.not_answered) == (Figure(11), Figure(7))
+    assert row.achieved == Figure(10)
+
+    bands, row = distribution(result, "staff-eid-share")
+    assert {k: v[0].value for k, v in bands.items()} == {
+        "0-24": 6,
+        "25-49": 0,
+        "50-74": 4,
+        "75-99": 1,
+        "100": 6,
+    }
+    assert row.not_answered == Figure(1)
+    assert row.achieved == Figure(6)
+
+    _options, row = distribution(result, "staff-count")
+    assert (row.answered, row.mean) == (Figure(2), Figure(15.0))
+
+
+def test_breakdowns_for_staff(data):
+    result = overview(data)
+    by_type = {r.key: r for r in result.by_type}
+    assert set(by_type) == {"KOMMUN", "ENSKILD", "REGION"}
+    k = by_type["KOMMUN"]
+    assert (k.organisers, k.submitted, k.response_rate) == (15, Figure(10), Figure(66.7))
+    assert (k.dnp_ready, k.dnp_share) == (Figure(5), Figure(50.0))
+    e = by_type["ENSKILD"]
+    assert (e.organisers, e.submitted, e.dnp_ready, e.dnp_share) == (
+        6,
+        Figure(6),
+        Figure(5),
+        Figure(83.3),
+    )
+    r = by_type["REGION"]
+    assert (r.organisers, r.submitted, r.dnp_ready, r.dnp_share) == (
+        2,
+        Figure(2),
+        Figure(1),
+        Figure(50.0),
+    )
+    by_county = {r.label: r for r in result.by_county}
+    assert set(by_county) == {"Stockholms län", "Skåne län"}
+    s = by_county["Stockholms län"]
+    assert (s.organisers, s.submitted, s.response_rate, s.dnp_ready) == (
+        17,
+        Figure(12),
+        Figure(70.6),
+        Figure(6),
+    )
+
+
+def test_government_sees_suppressed_figures(data):
+    result = overview(data, suppress=True)
+    assert (result.submitted, result.dnp_ready) == (Figure(18), Figure(11))
+    idp, row = distribution(result, "idp")
+    # 3 is withheld, and so is the next smallest (7), or 3 would follow from 18 - 8 - 7.
+    assert idp == {"none": (H, H), "own": (Figure(8), Figure(44.4)), "service": (H, H)}
+    assert row.achieved == H  # 15 of 18: 3 did not achieve it
+    mfa, _row = distribution(result, "mfa")
+    assert (mfa["almost"][0], mfa["started"][0], mfa["achieved"][0]) == (H, H, Figure(7))
+    fed, row = distribution(result, "fed")
+    assert (fed["sf"][0], fed["mini"][0], fed["none"][0]) == (Figure(10), H, H)
+    _options, row = distribution(result, "staff-count")
+    assert row.mean == H
+
+    by_type = {r.key: r for r in result.by_type}
+    assert (by_type["KOMMUN"].submitted, by_type["KOMMUN"].dnp_ready) == (Figure(10), Figure(5))
+    assert (by_type["ENSKILD"].submitted, by_type["ENSKILD"].dnp_ready) == (Figure(6), H)
+    assert by_type["REGION"].organisers == 2
+    assert by_type["REGION"].submitted == H and by_type["REGION"].dnp_share == H
+
+
+@pytest.mark.parametrize(
+    ("filters", "organisers", "submitted", "ready"),
+    [
+        ({"organiser_type": "KOMMUN"}, 15, 10, 5),
+        ({"county": "12"}, 6, 6, 5),
+        ({"municipality": "1280"}, 6, 6, 5),
+        ({"size_band": "upto-100"}, 6, 6, 5),
+        ({"size_band": "101-500"}, 17, 12, 6),
+        ({"size_band": "unknown"}, 0, 0, 0),
+        ({"organiser_type": "REGION", "county": "01"}, 2, 2, 1),
+    ],
+)
+def test_filters(data, filters, organisers, submitted, ready):
+    result = overview(data, **filters)
+    assert (result.organisers, result.submitted.value, result.dnp_ready.value) == (
+        organisers,
+        submitted,
+        ready,
+    )
+
+
+def test_filtered_distribution(data):
+    idp, _row = distribution(overview(data, organiser_type="KOMMUN"), "idp")
+    assert {k: v[0].value for k, v in idp.items()} == {"none": 2, "own": 6, "service": 2}
+
+
+def test_a_tiny_filtered_group_is_withheld_from_government(data):
+    result = overview(data, suppress=True, organiser_type="REGION")
+    assert result.organisers == 2
+    assert result.submitted == H and result.dnp_share == H
+    assert all(o.count == H for row in result.indicators for o in row.options)
+
+
+def test_trend(data):
+    trend = aggregates.readiness_trend(
+        rounds=aggregates.rounds_to_show(), indicator_code="idp", suppress=False
+    )
+    assert trend.indicator.code == "idp"
+    assert [p.round.name for p in trend.points] == ["Våren", "Hösten", "Nu"]
+    spring, autumn, now = trend.points
+    assert (spring.submitted, spring.dnp_ready, spring.dnp_share) == (
+        Figure(10),
+        Figure(5),
+        Figure(50.0),
+    )
+    assert {o.value: o.count.value for o in spring.options} == {"none": 5, "own": 5, "service": 0}
+    assert autumn.dnp_share == Figure(61.1)
+    assert now.submitted == Figure(0) and now.dnp_share == Figure(None)
+    filtered = aggregates.readiness_trend(
+        rounds=aggregates.rounds_to_show(),
+        indicator_code="idp",
+        suppress=True,
+        filters=ReadinessFilters(organiser_type="ENSKILD"),
+    )
+    assert filtered.points[0].submitted == Figure(5)
+    assert filtered.points[0].dnp_ready == Figure(0)
+    assert filtered.points[1].dnp_ready == H
+
+
+def test_database_achieved_rule_matches_the_action_plan(data):
+    """The SQL twin of readiness' is_achieved agrees on every answer a framework allows."""
+    rng = random.Random(4)
+    for indicator in data.indicators.values():
+        options = [v for v, _l in indicator.options()] or [None]
+        for _ in range(6):
+            if indicator.answer_type == "multi_choice":
+                value = rng.sample(options, rng.randint(1, len(options)))
+            elif indicator.answer_type in ("percentage", "integer"):
+                value = rng.choice([0, 30, 99, 100])
+            else:
+                value = rng.choice(options)
+            assessment = submit(principals(1)[0], data.open, {indicator.code: value})
+            matches = (
+                Assessment.objects.filter(pk=assessment.pk)
+                .filter(aggregates.achieved_condition(indicator))
+                .exists()
+            )
+            assert matches == is_achieved(indicator, value), (indicator.code, value)
+
+
+def test_principal_comparison(data):
+    k1 = data.kommuner[0]
+    result = aggregates.principal_comparison(principal=k1, reporting_round=data.main)
+    assert result.submitted and result.own_dnp_ready is True
+    assert result.national_dnp_share == Figure(61.1)
+    assert result.county_name == "Stockholms län"
+    assert result.county_dnp_share == Figure(50.0)  # 6 of 12 in Stockholm
+    rows = {r.indicator.code: r for r in result.rows}
+    assert rows["idp"].own_answer == "Egen drift" and rows["idp"].own_achieved
+    assert rows["idp"].national_share == H  # 15 of 18: 3 did not, always suppressed here
+    assert rows["staff-eid-share"].national_share == Figure(33.3)
+
+    absent = aggregates.principal_comparison(principal=data.kommuner[12], reporting_round=data.main)
+    assert not absent.submitted and absent.own_dnp_ready is None
