@@ -1,0 +1,523 @@
+"""Writes for the final report: sections, the workflow, the checklist and the freeze.
+
+Each function is one transaction that validates, saves and records an audit event. Who may do
+what is decided here as well as in the views, so no path around the workflow exists.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, mailers
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from agreement.models import Activity, Agreement, Cost
+from portal.audit import Action, record, snapshot
+from portal.concurrency import EditConflict, lock_if_unchanged
+from portal.permissions import APPROVE_FINAL_REPORT, EDIT_FINAL_REPORT
+from portal.roles import LEAD_GROUP, STAFF_GROUP
+from readiness.models import ReportingRound
+
+from . import final_report
+from .models import FinalReport, ReportReminder, ReportSection, SubmittedReport, sha256
+
+State = FinalReport.State
+MAX_BODY = 50_000
+MAX_TITLE = 200
+REMINDER_DAYS = (30, 14, 7)
+
+# (from, to): the permission needed to make the step.
+TRANSITIONS = {
+    (State.DRAFT, State.IN_REVIEW): EDIT_FINAL_REPORT,
+    (State.IN_REVIEW, State.DRAFT): EDIT_FINAL_REPORT,
+    (State.IN_REVIEW, State.APPROVED): APPROVE_FINAL_REPORT,
+    (State.APPROVED, State.DRAFT): APPROVE_FINAL_REPORT,
+}
+
+
+def _label(actor) -> str:
+    if hasattr(actor, "get_username"):
+        return actor.get_full_name() or actor.get_username()
+    return str(actor)
+
+
+def _require(actor, perm: str) -> None:
+    if not hasattr(actor, "has_perm") or not actor.has_perm(perm):
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------- creating and sections
+
+
+def _ensure_initiative_sections(report: FinalReport) -> None:
+    """One narrative per initiative of the agreement, ordered inside Genomförande."""
+    have = set(
+        report.sections.filter(initiative__isnull=False).values_list("initiative", flat=True)
+    )
+    for initiative in report.agreement.initiatives.order_by("number"):
+        if initiative.pk in have:
+            continue
+        ReportSection.objects.create(
+            report=report,
+            kind=ReportSection.Kind.NARRATIVE,
+            key=f"initiative-{initiative.number}",
+            title=final_report.initiative_heading(initiative)[:MAX_TITLE],
+            order=initiative.number,
+            text_required=True,
+            initiative=initiative,
+        )
+
+
+@transaction.atomic
+def report_create(*, agreement: Agreement, actor) -> FinalReport:
+    """Start the agreement's final report with the standard sections; returns an existing one."""
+    _require(actor, EDIT_FINAL_REPORT)
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    existing = FinalReport.objects.filter(agreement=agreement).first()
+    if existing is not None:
+        return existing
+    report = FinalReport.objects.create(agreement=agreement)
+    with translation.override("sv"):
+        for order, (key, kind, required, _title) in enumerate(final_report.DEFAULT_SECTIONS):
+            ReportSection.objects.create(
+                report=report,
+                kind=kind,
+                key=key,
+                title=final_report.default_section_title(key),
+                order=(order + 1) * 10,
+                text_required=required,
+            )
+        _ensure_initiative_sections(report)
+    record(
+        actor=actor,
+        subject=report,
+        action=Action.CREATED,
+        changes={"state": [None, str(State.DRAFT.label)]},
+    )
+    return report
+
+
+def _lock_editable(report: FinalReport) -> FinalReport:
+    report = FinalReport.objects.select_for_update().get(pk=report.pk)
+    if not report.is_editable:
+        raise ValidationError(
+            _("The report can only be changed as a draft. Send it back to draft first.")
+        )
+    return report
+
+
+def _check_text(title: str, body: str) -> dict[str, str]:
+    errors = {}
+    if not title.strip():
+        errors["title"] = _("Write a heading.")
+    elif len(title) > MAX_TITLE:
+        errors["title"] = _("The heading can be at most %(n)s characters.") % {"n": MAX_TITLE}
+    if len(body) > MAX_BODY:
+        errors["body"] = _("The text can be at most %(n)s characters.") % {"n": MAX_BODY}
+    return errors
+
+
+@transaction.atomic
+def section_update(
+    *, section: ReportSection, actor, title: str, body: str, seen_version: int
+) -> ReportSection:
+    _require(actor, EDIT_FINAL_REPORT)
+    _lock_editable(section.report)
+    current = lock_if_unchanged(ReportSection.objects.all(), section.pk, seen_version)
+    errors = _check_text(title, body)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(current, ["title", "body"])
+    current.title = title.strip()
+    current.body = body
+    after = snapshot(current, ["title", "body"])
+    if before == after:
+        return current
+    current.version += 1
+    current.save()
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    record(
+        actor=actor,
+        subject=current.report,
+        action=Action.CHANGED,
+        changes=changes,
+        note=str(current.title),
+    )
+    return current
+
+
+@transaction.atomic
+def section_create(*, report: FinalReport, actor, title: str) -> ReportSection:
+    """A new written section, placed just before the appendices."""
+    _require(actor, EDIT_FINAL_REPORT)
+    report = _lock_editable(report)
+    errors = _check_text(title, "")
+    if errors:
+        raise ValidationError(errors)
+    top = report.sections.filter(initiative__isnull=True)
+    appendices = top.filter(key="appendices").first()
+    if appendices is not None:
+        order = appendices.order
+        for later in top.filter(order__gte=order).order_by("-order"):
+            later.order += 10
+            later.save(update_fields=["order"])
+    else:
+        order = (top.aggregate(m=Max("order"))["m"] or 0) + 10
+    base = slugify(title)[:25] or "avsnitt"
+    key = f"custom-{base}"
+    n = 2
+    while report.sections.filter(key=key).exists():
+        key = f"custom-{base}-{n}"
+        n += 1
+    section = ReportSection.objects.create(
+        report=report,
+        kind=ReportSection.Kind.NARRATIVE,
+        key=key,
+        title=title.strip(),
+        order=order,
+        text_required=True,
+    )
+    record(
+        actor=actor,
+        subject=report,
+        action=Action.CHANGED,
+        changes={"sections": [None, section.title]},
+        note=_("Section added"),
+    )
+    return section
+
+
+@transaction.atomic
+def section_move(*, section: ReportSection, actor, up: bool) -> None:
+    _require(actor, EDIT_FINAL_REPORT)
+    report = _lock_editable(section.report)
+    siblings = list(
+        report.sections.filter(initiative__isnull=(section.initiative_id is None)).order_by(
+            "order", "pk"
+        )
+    )
+    before = [s.title for s in siblings]
+    index = next(i for i, s in enumerate(siblings) if s.pk == section.pk)
+    other = index - 1 if up else index + 1
+    if other < 0 or other >= len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, item in enumerate(siblings, start=1):
+        if item.order != position * 10:
+            item.order = position * 10
+            item.save(update_fields=["order"])
+    record(
+        actor=actor,
+        subject=report,
+        action=Action.CHANGED,
+        changes={"order": [before, [s.title for s in siblings]]},
+    )
+
+
+@transaction.atomic
+def section_delete(*, section: ReportSection, actor) -> None:
+    _require(actor, EDIT_FINAL_REPORT)
+    report = _lock_editable(section.report)
+    if not section.is_custom:
+        raise ValidationError(_("Only sections added to the report can be removed."))
+    record(
+        actor=actor,
+        subject=report,
+        action=Action.CHANGED,
+        changes={"sections": [section.title, None], "body": [section.body, None]},
+        note=_("Section removed"),
+    )
+    section.delete()
+
+
+# ---------------------------------------------------------------- checklist
+
+
+@dataclass
+class Check:
+    label: str
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def report_checklist(report: FinalReport) -> list[Check]:
+    """What must be true before submission, each with what still blocks it."""
+    agreement = report.agreement
+    missing = [
+        s.title
+        for s in report.sections.order_by("order", "pk")
+        if s.text_required and not s.is_written
+    ]
+    open_activities = [
+        a.title
+        for a in Activity.objects.filter(agreement=agreement)
+        .current()
+        .exclude(status__in=[Activity.Status.COMPLETED, Activity.Status.CANCELLED])
+        .order_by("planned_start", "title")
+    ]
+    years_with_costs = set(
+        Cost.objects.filter(activity__agreement=agreement)
+        .values_list("incurred_on__year", flat=True)
+        .distinct()
+    )
+    years = list(agreement.funding_years.order_by("year").values_list("year", flat=True))
+    years_without = [str(y) for y in years if y not in years_with_costs]
+    last_round = ReportingRound.objects.order_by("-opens_on", "-pk").first()
+    round_problems = []
+    if last_round is not None and last_round.status != ReportingRound.Status.CLOSED:
+        round_problems = [
+            _("%(name)s closes %(date)s")
+            % {"name": last_round.name, "date": last_round.closes_on.isoformat()}
+        ]
+    return [
+        Check(_("Every written section has text"), not missing, missing),
+        Check(
+            _("Every activity has a final status (completed or cancelled)"),
+            not open_activities,
+            open_activities,
+        ),
+        Check(
+            _("Costs are recorded for every funding year"),
+            bool(years) and not years_without,
+            years_without or ([] if years else [_("The agreement has no funding years.")]),
+        ),
+        Check(_("The last reporting round is closed"), not round_problems, round_problems),
+    ]
+
+
+def checklist_passes(report: FinalReport) -> bool:
+    return all(check.ok for check in report_checklist(report))
+
+
+# ---------------------------------------------------------------- workflow
+
+
+@transaction.atomic
+def report_transition(*, report: FinalReport, actor, to_state: str, seen_version: int) -> None:
+    """Draft → in review → approved, and back to draft; submitting is `report_submit`."""
+    try:
+        current = lock_if_unchanged(FinalReport.objects.all(), report.pk, seen_version)
+    except EditConflict as exc:
+        raise ValidationError(
+            _("Someone else changed the report's status meanwhile. Look again and retry.")
+        ) from exc
+    perm = TRANSITIONS.get((current.state, to_state))
+    if perm is None:
+        raise ValidationError(_("The report cannot go from this status to that one."))
+    _require(actor, perm)
+    old = current.get_state_display()
+    current.state = to_state
+    current.version += 1
+    current.save(update_fields=["state", "version", "updated_at"])
+    record(
+        actor=actor,
+        subject=current,
+        action=Action.STATUS_CHANGED,
+        changes={"state": [str(old), str(current.get_state_display())]},
+    )
+
+
+def render_document(content: final_report.ReportContent) -> str:
+    """The report as one self-contained HTML document: what is stored and turned into the PDF."""
+    from .final_report_pdf import print_css
+
+    with translation.override("sv"):
+        return render_to_string(
+            "reporting/report_document.html", {"content": content, "css": print_css()}
+        )
+
+
+@transaction.atomic
+def report_submit(*, report: FinalReport, actor, seen_version: int) -> SubmittedReport:
+    """Freeze the approved report: HTML, PDF and numbers are stored with checksums, once."""
+    from .final_report_pdf import html_to_pdf
+
+    _require(actor, APPROVE_FINAL_REPORT)
+    try:
+        current = lock_if_unchanged(FinalReport.objects.all(), report.pk, seen_version)
+    except EditConflict as exc:
+        raise ValidationError(
+            _("Someone else changed the report's status meanwhile. Look again and retry.")
+        ) from exc
+    if current.state != State.APPROVED:
+        raise ValidationError(_("Only an approved report can be submitted."))
+    blocking = [c.label for c in report_checklist(current) if not c.ok]
+    if blocking:
+        raise ValidationError(
+            _("The report cannot be submitted yet: %(list)s.") % {"list": "; ".join(blocking)}
+        )
+    now = timezone.now()
+    content = final_report.build(current, now=now)
+    html = render_document(content)
+    pdf = html_to_pdf(html)
+    numbers = content.snapshot_json()
+    submitted = SubmittedReport(
+        report=current,
+        submitted_at=now,
+        submitted_by_label=_label(actor)[:200],
+        html=html,
+        html_sha256=sha256(html),
+        pdf=pdf,
+        pdf_sha256=sha256(pdf),
+        snapshot_json=numbers,
+        snapshot_sha256=sha256(numbers),
+    )
+    submitted.save()
+    old = current.get_state_display()
+    current.state = State.SUBMITTED
+    current.version += 1
+    current.save(update_fields=["state", "version", "updated_at"])
+    record(
+        actor=actor,
+        subject=current,
+        action=Action.SUBMITTED,
+        changes={
+            "state": [str(old), str(current.get_state_display())],
+            "html_sha256": [None, submitted.html_sha256],
+            "pdf_sha256": [None, submitted.pdf_sha256],
+            "snapshot_sha256": [None, submitted.snapshot_sha256],
+        },
+    )
+    agreement = Agreement.objects.select_for_update().get(pk=current.agreement_id)
+    if agreement.status != Agreement.Status.REPORTED:
+        before = agreement.get_status_display()
+        agreement.status = Agreement.Status.REPORTED
+        agreement.save(update_fields=["status"])
+        record(
+            actor=actor,
+            subject=agreement,
+            action=Action.STATUS_CHANGED,
+            changes={"status": [str(before), str(agreement.get_status_display())]},
+            note=_("Final report submitted"),
+        )
+    return submitted
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def compare_with_today(report: FinalReport) -> dict:
+    """Every number in the submitted snapshot next to today's, with the ones that differ."""
+    import json
+
+    stored = json.loads(report.submitted.snapshot_json)["tables"]
+    today = final_report.build(report).snapshot()["tables"]
+    differences, same = [], 0
+    for key, table in stored.items():
+        now_table = today.get(key)
+        now_rows = {tuple(r[:1]): r for r in (now_table or {}).get("rows", [])}
+        rows = list(table["rows"]) + ([table["footer"]] if table.get("footer") else [])
+        now_footer = (now_table or {}).get("footer")
+        for index, row in enumerate(rows):
+            is_footer = table.get("footer") and index == len(rows) - 1
+            now_row = now_footer if is_footer else now_rows.get(tuple(row[:1]))
+            for col, (label, kind) in enumerate(zip(table["columns"], table["kinds"], strict=True)):
+                if kind not in final_report.NUMERIC:
+                    continue
+                old = row[col]
+                new = now_row[col] if now_row is not None and col < len(now_row) else None
+                if old == new:
+                    same += 1
+                else:
+                    differences.append(
+                        {
+                            "table": table["title"],
+                            "row": row[0],
+                            "column": label,
+                            "kind": kind,
+                            "submitted": old,
+                            "today": new,
+                        }
+                    )
+    return {"differences": differences, "same": same}
+
+
+# ---------------------------------------------------------------- reminders
+
+
+@dataclass
+class ReminderRun:
+    sent: list[ReportReminder] = field(default_factory=list)
+    skipped: int = 0
+
+
+def programme_staff_emails() -> list[str]:
+    users = get_user_model().objects.filter(
+        Q(groups__name__in=[STAFF_GROUP, LEAD_GROUP]), is_active=True
+    )
+    return sorted({email for email in users.values_list("email", flat=True) if email})
+
+
+def reminders_due(*, today: datetime.date | None = None, actor="send_report_reminders"):
+    """Remind programme staff 30, 14 and 7 days before each unsubmitted report is due.
+
+    Each threshold is sent at most once per agreement (a unique row records it); a run that
+    misses a day sends only the nearest threshold passed, never a backlog.
+    """
+    today = today or timezone.localdate()
+    run = ReminderRun()
+    recipients = programme_staff_emails()
+    agreements = Agreement.objects.exclude(status=Agreement.Status.REPORTED).exclude(
+        final_report__state=State.SUBMITTED
+    )
+    for agreement in agreements.order_by("final_report_due", "pk"):
+        days = (agreement.final_report_due - today).days
+        passed = [d for d in REMINDER_DAYS if 0 <= days <= d]
+        if not passed:
+            continue
+        threshold = min(passed)
+        if (
+            not recipients
+            or ReportReminder.objects.filter(
+                agreement=agreement, days_before__lte=threshold
+            ).exists()
+        ):
+            run.skipped += 1
+            continue
+        try:
+            with transaction.atomic():
+                reminder = ReportReminder.objects.create(
+                    agreement=agreement, days_before=threshold, recipients=recipients
+                )
+                record(
+                    actor=actor,
+                    subject=agreement,
+                    action=Action.REMINDER_SENT,
+                    note=_("Final report due in %(days)s days: %(to)s")
+                    % {"days": days, "to": ", ".join(recipients)},
+                )
+                message = _reminder_mail(agreement, days, recipients)
+                transaction.on_commit(lambda m=message: mailers.default.send_messages([m]))
+        except IntegrityError:
+            run.skipped += 1
+            continue
+        run.sent.append(reminder)
+    return run
+
+
+def _reminder_mail(agreement: Agreement, days: int, recipients: list[str]) -> EmailMessage:
+    from django.conf import settings
+
+    report = FinalReport.objects.filter(agreement=agreement).first()
+    path = (
+        reverse("reporting:report-detail", args=[report.pk])
+        if report
+        else reverse("reporting:report-list")
+    )
+    context = {
+        "agreement": agreement,
+        "days": days,
+        "report": report,
+        "url": settings.PORTAL_BASE_URL.rstrip("/") + path,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("reporting/email/report_reminder_subject.txt", context).strip()
+        body = render_to_string("reporting/email/report_reminder.txt", context)
+    return EmailMessage(subject, body, None, recipients)

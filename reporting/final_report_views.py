@@ -1,0 +1,413 @@
+"""Pages of the final report. Thin: reads come from final_report.py, writes from the services."""
+
+import io
+import re
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from agreement.models import Agreement
+from portal.concurrency import EditConflict
+from portal.permissions import EDIT_FINAL_REPORT, permission_required
+
+from . import final_report
+from . import final_report_services as services
+from .final_report_pdf import html_to_pdf
+from .models import FinalReport, ReportSection
+
+
+class SectionForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Heading"), max_length=services.MAX_TITLE)
+    body = forms.CharField(
+        label=gettext_lazy("Text"),
+        required=False,
+        max_length=services.MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text=gettext_lazy(
+            "Markdown: a line starting with # is a heading, - starts a list item, *emphasis*, "
+            "**bold**, [text](https://…) is a link."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class NewSectionForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Heading of the new section"), max_length=200)
+
+
+def _report(pk) -> FinalReport:
+    return get_object_or_404(FinalReport.objects.select_related("agreement"), pk=pk)
+
+
+def _filename(report: FinalReport, ext: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", report.agreement.title.lower())[:50].strip("-")
+    return f"slutredovisning-{report.agreement.pk}-{base}.{ext}"
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def report_list(request):
+    today = timezone.localdate()
+    agreements = list(
+        Agreement.objects.select_related("final_report").order_by("final_report_due", "pk")
+    )
+    rows = [
+        {
+            "agreement": a,
+            "report": getattr(a, "final_report", None),
+            "days_left": a.days_to_final_report(today),
+        }
+        for a in agreements
+    ]
+    return render(request, "reporting/report_list.html", {"rows": rows})
+
+
+@require_POST
+@permission_required(EDIT_FINAL_REPORT)
+def report_create(request, agreement_pk):
+    agreement = get_object_or_404(Agreement, pk=agreement_pk)
+    report = services.report_create(agreement=agreement, actor=request.user)
+    messages.success(request, _("The final report has been started."))
+    return redirect(report)
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def report_detail(request, pk):
+    report = _report(pk)
+    sections = list(report.sections.select_related("initiative").order_by("order", "pk"))
+    top = [s for s in sections if s.initiative_id is None]
+    per_initiative = [s for s in sections if s.initiative_id is not None]
+    checklist = services.report_checklist(report)
+    submitted = getattr(report, "submitted", None) if report.is_submitted else None
+    can_approve = request.user.has_perm(services.APPROVE_FINAL_REPORT)
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {
+            "report": report,
+            "agreement": report.agreement,
+            "top_sections": top,
+            "initiative_sections": per_initiative,
+            "checklist": checklist,
+            "checklist_ok": all(c.ok for c in checklist),
+            "submitted": submitted,
+            "checksums": submitted.checksums_match() if submitted else None,
+            "can_approve": can_approve,
+            "days_left": report.agreement.days_to_final_report(timezone.localdate()),
+            "new_section_form": NewSectionForm(),
+            "State": FinalReport.State,
+        },
+    )
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def section_update(request, pk, section_pk):
+    report = _report(pk)
+    section = get_object_or_404(ReportSection, pk=section_pk, report=report)
+    conflict = None
+    if request.method == "POST":
+        form = SectionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.section_update(
+                    section=section,
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    seen_version=form.cleaned_data["version"],
+                )
+            except EditConflict as exc:
+                conflict = exc.current
+                data = form.data.copy()
+                data["version"] = conflict.version
+                form = SectionForm(data)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else saved this section after you opened it. Their text is "
+                        "shown below; copy what you need into the form and save again."
+                    ),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errors in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("The section has been saved."))
+                if "preview" in request.POST:
+                    return redirect(
+                        f"{_url('reporting:report-preview', report.pk)}#{_anchor(section)}"
+                    )
+                return redirect(report)
+    else:
+        form = SectionForm(
+            initial={"title": section.title, "body": section.body, "version": section.version}
+        )
+    return render(
+        request,
+        "reporting/report_section_form.html",
+        {
+            "report": report,
+            "section": section,
+            "form": form,
+            "conflict": conflict,
+            "conflict_html": final_report.render_markdown(conflict.body) if conflict else "",
+        },
+    )
+
+
+def _url(name: str, *args) -> str:
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+def _anchor(section: ReportSection) -> str:
+    if section.initiative_id:
+        return f"insats-{section.initiative.number}"
+    return f"avsnitt-{section.key}"
+
+
+def _service_call(request, call, success: str):
+    try:
+        call()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+@require_POST
+@permission_required(EDIT_FINAL_REPORT)
+def section_create(request, pk):
+    report = _report(pk)
+    form = NewSectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a heading for the new section."))
+        return redirect(report)
+    holder = {}
+
+    def call():
+        holder["section"] = services.section_create(
+            report=report, actor=request.user, title=form.cleaned_data["title"]
+        )
+
+    if _service_call(request, call, _("The section has been added.")):
+        return redirect("reporting:section-update", report.pk, holder["section"].pk)
+    return redirect(report)
+
+
+@require_POST
+@permission_required(EDIT_FINAL_REPORT)
+def section_move(request, pk, section_pk):
+    report = _report(pk)
+    section = get_object_or_404(ReportSection, pk=section_pk, report=report)
+    up = request.POST.get("direction") == "up"
+    _service_call(
+        request,
+        lambda: services.section_move(section=section, actor=request.user, up=up),
+        _("The order has been changed."),
+    )
+    return redirect(f"{report.get_absolute_url()}#avsnitt")
+
+
+@require_POST
+@permission_required(EDIT_FINAL_REPORT)
+def section_delete(request, pk, section_pk):
+    report = _report(pk)
+    section = get_object_or_404(ReportSection, pk=section_pk, report=report)
+    _service_call(
+        request,
+        lambda: services.section_delete(section=section, actor=request.user),
+        _("The section has been removed."),
+    )
+    return redirect(report)
+
+
+@require_POST
+@permission_required(EDIT_FINAL_REPORT)
+def report_transition(request, pk):
+    report = _report(pk)
+    to_state = request.POST.get("to", "")
+    if to_state not in FinalReport.State.values or to_state == FinalReport.State.SUBMITTED:
+        messages.error(request, _("Choose a status."))
+        return redirect(report)
+    _service_call(
+        request,
+        lambda: services.report_transition(
+            report=report,
+            actor=request.user,
+            to_state=to_state,
+            seen_version=_int(request.POST.get("version")),
+        ),
+        _("The status has been changed to: %(state)s.")
+        % {"state": FinalReport.State(to_state).label},
+    )
+    return redirect(report)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+@require_POST
+@permission_required(services.APPROVE_FINAL_REPORT)
+def report_submit(request, pk):
+    report = _report(pk)
+    _service_call(
+        request,
+        lambda: services.report_submit(
+            report=report, actor=request.user, seen_version=_int(request.POST.get("version"))
+        ),
+        _("The final report has been submitted and frozen."),
+    )
+    return redirect(report)
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def report_preview(request, pk):
+    report = _report(pk)
+    content = final_report.build(report)
+    return render(request, "reporting/report_preview.html", {"report": report, "content": content})
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def report_pdf(request, pk):
+    """The submitted PDF once the report is submitted; until then one made from today's data."""
+    report = _report(pk)
+    if report.is_submitted:
+        pdf = bytes(report.submitted.pdf)
+    else:
+        pdf = html_to_pdf(services.render_document(final_report.build(report)))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
+    return response
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def report_xlsx(request, pk):
+    report = _report(pk)
+    data = workbook_bytes(final_report.build(report))
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
+    return response
+
+
+SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def workbook_bytes(content: final_report.ReportContent) -> bytes:
+    """Every generated table on its own sheet; numbers are written as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    formats = {"int": "# ##0", "amount": "# ##0.00", "percent": "0.0"}
+    for index, table in enumerate(content.tables, start=1):
+        name = SHEET_CHARS.sub(" ", f"{index} {table.title}")[:31].strip()
+        while name in used:
+            name = name[:28] + f"~{index}"
+        used.add(name)
+        sheet = workbook.create_sheet(name)
+        sheet.append([table.title])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append([c.label for c in table.columns])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        rows = list(table.rows) + ([table.footer] if table.footer else [])
+        for row in rows:
+            sheet.append([_xlsx_value(v) for v in row])
+            for column, cell in zip(table.columns, sheet[sheet.max_row], strict=True):
+                if column.kind in formats and cell.value is not None:
+                    cell.number_format = formats[column.kind]
+        if table.note:
+            sheet.append([])
+            sheet.append([table.note])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def submitted_download(request, pk, kind):
+    report = _report(pk)
+    if not report.is_submitted:
+        raise Http404
+    submitted = report.submitted
+    if kind == "html":
+        body, ctype, ext = submitted.html.encode(), "text/html; charset=utf-8", "html"
+    elif kind == "pdf":
+        body, ctype, ext = bytes(submitted.pdf), "application/pdf", "pdf"
+    elif kind == "json":
+        body, ctype, ext = submitted.snapshot_json.encode(), "application/json", "json"
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(report, ext).replace("." + ext, "-inlamnad." + ext)}"'
+    )
+    return response
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def report_compare(request, pk):
+    report = _report(pk)
+    if not report.is_submitted:
+        raise Http404
+    comparison = services.compare_with_today(report)
+    rows = []
+    for diff in comparison["differences"]:
+        fmt = final_report.FORMATTERS[diff["kind"]]
+        rows.append(
+            {
+                **diff,
+                "submitted_display": _fmt(fmt, diff["submitted"]),
+                "today_display": _fmt(fmt, diff["today"]),
+            }
+        )
+    return render(
+        request,
+        "reporting/report_compare.html",
+        {
+            "report": report,
+            "submitted": report.submitted,
+            "rows": rows,
+            "same": comparison["same"],
+        },
+    )
+
+
+def _fmt(fmt, value) -> str:
+    from decimal import Decimal
+
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = Decimal(value)
+    return fmt(value)

@@ -1,0 +1,45 @@
+"""URLs of the final report (slutredovisning), included in the `reporting` namespace."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from portal.permissions import EDIT_FINAL_REPORT
+from portal.roles import Role
+
+from . import final_report_views as views
+
+urlpatterns = [
+    path("slutredovisning/", views.report_list, name="report-list"),
+    path("slutredovisning/starta/<int:agreement_pk>/", views.report_create, name="report-create"),
+    path("slutredovisning/<int:pk>/", views.report_detail, name="report-detail"),
+    path("slutredovisning/<int:pk>/forhandsvisning/", views.report_preview, name="report-preview"),
+    path("slutredovisning/<int:pk>/pdf/", views.report_pdf, name="report-pdf"),
+    path("slutredovisning/<int:pk>/xlsx/", views.report_xlsx, name="report-xlsx"),
+    path("slutredovisning/<int:pk>/status/", views.report_transition, name="report-transition"),
+    path("slutredovisning/<int:pk>/lamna-in/", views.report_submit, name="report-submit"),
+    path("slutredovisning/<int:pk>/jamfor/", views.report_compare, name="report-compare"),
+    path(
+        "slutredovisning/<int:pk>/inlamnad/<str:kind>/",
+        views.submitted_download,
+        name="submitted-download",
+    ),
+    path("slutredovisning/<int:pk>/avsnitt/ny/", views.section_create, name="section-create"),
+    path(
+        "slutredovisning/<int:pk>/avsnitt/<int:section_pk>/",
+        views.section_update,
+        name="section-update",
+    ),
+    path(
+        "slutredovisning/<int:pk>/avsnitt/<int:section_pk>/flytta/",
+        views.section_move,
+        name="section-move",
+    ),
+    path(
+        "slutredovisning/<int:pk>/avsnitt/<int:section_pk>/ta-bort/",
+        views.section_delete,
+        name="section-delete",
+    ),
+]
+
+NAVIGATION = [("reporting:report-list", _("Final report"), EDIT_FINAL_REPORT)]
+START_SECTIONS = {Role.STAFF: "reporting/partials/report_start_staff.html"}
