@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.concurrency import VersionedModel
 
@@ -23,10 +24,10 @@ def sha256(data: bytes | str) -> str:
 
 class FinalReport(VersionedModel):
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        IN_REVIEW = "in_review", _("In review")
-        APPROVED = "approved", _("Approved")
-        SUBMITTED = "submitted", _("Submitted")
+        DRAFT = "draft", pgettext_lazy("final report", "Draft")
+        IN_REVIEW = "in_review", pgettext_lazy("final report", "In review")
+        APPROVED = "approved", pgettext_lazy("final report", "Approved")
+        SUBMITTED = "submitted", pgettext_lazy("final report", "Submitted")
 
     agreement = models.OneToOneField(
         "agreement.Agreement",

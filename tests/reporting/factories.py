@@ -192,3 +192,84 @@ def readiness_dataset(today: datetime.date | None = None) -> ReadinessDataset:
         enskilda=enskilda,
         regioner=regioner,
     )
+
+
+# ---------------------------------------------------------------- final report
+
+
+def report_agreement():
+    """An agreement like the 2020 one with one completed activity per initiative, costs in every
+    funding year and a deliverable that reached two organisers (one public, one private)."""
+    from decimal import Decimal
+
+    from agreement.models import Activity, Cost, Deliverable
+    from tests.agreement.factories import (
+        ActivityFactory,
+        AgreementFactory,
+        CostFactory,
+        DeliverableFactory,
+        FundingYearFactory,
+        InitiativeFactory,
+        MilestoneFactory,
+        PartnerFactory,
+    )
+
+    agreement = AgreementFactory(
+        title="Överenskommelsen om skolans digitalisering",
+        signed_on=datetime.date(2020, 11, 13),
+        starts_on=datetime.date(2020, 11, 13),
+        ends_on=datetime.date(2022, 12, 31),
+        final_report_due=datetime.date(2023, 2, 28),
+    )
+    for year, amount in [(2020, "2500000"), (2021, "5000000"), (2022, "5000000")]:
+        FundingYearFactory(agreement=agreement, year=year, allocated=Decimal(amount))
+    initiatives = [InitiativeFactory(number=n, title=f"Insats nummer {n}") for n in (11, 12, 13)]
+    agreement.initiatives.set(initiatives)
+    partner = PartnerFactory(name="Inera")
+    activities = []
+    for initiative in initiatives:
+        activity = ActivityFactory(
+            agreement=agreement,
+            title=f"Aktivitet för insats {initiative.number}",
+            status=Activity.Status.COMPLETED,
+            initiatives=[initiative],
+        )
+        activity.partners.set([partner])
+        MilestoneFactory(activity=activity, completed_on=datetime.date(2021, 5, 30))
+        activities.append(activity)
+    CostFactory(
+        activity=activities[0],
+        incurred_on=datetime.date(2020, 12, 1),
+        amount=Decimal("123456"),
+        category=Cost.Category.PERSONNEL,
+    )
+    CostFactory(
+        activity=activities[1],
+        incurred_on=datetime.date(2021, 6, 1),
+        amount=Decimal("2345678"),
+        category=Cost.Category.CONSULTANTS,
+    )
+    CostFactory(
+        activity=activities[2],
+        incurred_on=datetime.date(2022, 9, 1),
+        amount=Decimal("3456789"),
+        category=Cost.Category.EVENTS,
+    )
+    public = PrincipalFactory(
+        name="Exempelby kommun", organiser_type=Principal.OrganiserType.KOMMUN
+    )
+    private = PrincipalFactory(
+        name="Hemliga Skolan AB", organiser_type=Principal.OrganiserType.ENSKILD
+    )
+    DeliverableFactory(
+        activity=activities[0],
+        kind=Deliverable.Kind.WEBINAR,
+        title="Webbinarium om e-legitimation",
+        participants=187,
+        principals=[public, private],
+    )
+    return agreement
+
+
+def write_all_sections(report, text: str = "Skrivet avsnitt.") -> None:
+    report.sections.update(body=text)
