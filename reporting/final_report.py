@@ -485,7 +485,25 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
     """Allocated, spent and remaining come from aggregates.programme_money (as the dashboards);
     spending by category is added here, since the dashboards do not show it."""
     years, by_initiative, totals = aggregates.programme_money(agreement=data.agreement)
-    categories = list(Cost.Category)
+    part.tables.append(
+        Table(
+            key="finance-years",
+            title=pgettext("final report", "Allocated, spent and remaining per funding year"),
+            columns=[
+                Column(pgettext("final report", "Year")),
+                Column(pgettext("final report", "Allocated"), "amount"),
+                Column(pgettext("final report", "Spent"), "amount"),
+                Column(pgettext("final report", "Remaining"), "amount"),
+            ],
+            rows=[[r.label, r.allocated, r.spent, r.remaining] for r in years],
+            footer=[totals.label, totals.allocated, totals.spent, totals.remaining]
+            if years
+            else None,
+            note=pgettext(
+                "final report", "Spending counts against the year the cost was incurred."
+            ),
+        )
+    )
     by_year_category: dict[tuple[int, str], Decimal] = {
         (row["incurred_on__year"], row["category"]): row["total"]
         for row in Cost.objects.filter(activity__agreement=data.agreement)
@@ -494,41 +512,30 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
         .order_by()
     }
     zero = Decimal("0")
-    rows = [
+    year_numbers = [r.year for r in years]
+    category_rows = [
         [
-            row.label,
-            row.allocated,
-            *[by_year_category.get((row.year, c.value), zero) for c in categories],
-            row.spent,
-            row.remaining,
+            str(category.label),
+            *[by_year_category.get((year, category.value), zero) for year in year_numbers],
+            sum((by_year_category.get((y, category.value), zero) for y in year_numbers), zero),
         ]
-        for row in years
-    ]
-    footer = [
-        totals.label,
-        totals.allocated,
-        *[sum((r[2 + i] for r in rows), zero) for i in range(len(categories))],
-        totals.spent,
-        totals.remaining,
+        for category in Cost.Category
     ]
     part.tables.append(
         Table(
-            key="finance-years",
-            title=pgettext(
-                "final report", "Allocated, spent by category and remaining, per funding year"
-            ),
+            key="finance-categories",
+            title=pgettext("final report", "Spent by category and funding year"),
             columns=[
-                Column(pgettext("final report", "Year")),
-                Column(pgettext("final report", "Allocated"), "amount"),
-                *[Column(str(c.label), "amount") for c in categories],
-                Column(pgettext("final report", "Spent"), "amount"),
-                Column(pgettext("final report", "Remaining"), "amount"),
+                Column(pgettext("final report", "Category")),
+                *[Column(str(year), "amount") for year in year_numbers],
+                Column(pgettext("final report", "Total"), "amount"),
             ],
-            rows=rows,
-            footer=footer if rows else None,
-            note=pgettext(
-                "final report", "Spending counts against the year the cost was incurred."
-            ),
+            rows=category_rows,
+            footer=[
+                pgettext("final report", "Total"),
+                *[r.spent for r in years],
+                totals.spent,
+            ],
         )
     )
     part.tables.append(

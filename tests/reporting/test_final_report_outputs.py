@@ -1,0 +1,155 @@
+"""HTML, PDF and XLSX come from one builder: the same numbers in all three, and a real PDF/A."""
+
+import io
+import re
+import subprocess
+import zlib
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from reporting import final_report
+from reporting import final_report_services as services
+from reporting.final_report_pdf import html_to_pdf
+from reporting.final_report_views import workbook_bytes
+
+from .factories import readiness_dataset, report_agreement, write_all_sections
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def outputs(django_db_setup, django_db_blocker):
+    """One report with programme and readiness data, rendered once in every format."""
+    with django_db_blocker.unblock():
+        from django.db import transaction
+
+        with transaction.atomic():
+            from tests.portal.factories import staff_user
+
+            staff = staff_user(username="outputs-staff")
+            agreement = report_agreement()
+            readiness_dataset()
+            report = services.report_create(agreement=agreement, actor=staff)
+            write_all_sections(report, "Text för avsnittet.")
+            content = final_report.build(report)
+            html = services.render_document(content)
+            pdf = html_to_pdf(html)
+            xlsx = workbook_bytes(content)
+            transaction.set_rollback(True)
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    return {"content": content, "html": html, "pdf": pdf, "text": text, "xlsx": xlsx}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\xa0", " "))
+
+
+def numeric_cells(table):
+    rows = list(table.rows) + ([table.footer] if table.footer else [])
+    for row_index, row in enumerate(rows):
+        for col, (column, value) in enumerate(zip(table.columns, row, strict=True)):
+            if column.numeric and value is not None:
+                yield row_index, col, value, final_report.FORMATTERS[column.kind](value)
+
+
+def test_every_table_has_numbers_to_compare(outputs):
+    keys = {t.key for t in outputs["content"].tables}
+    assert {"funding", "finance-years", "readiness-dnp", "readiness-indicators"} <= keys
+    assert sum(1 for t in outputs["content"].tables for _c in numeric_cells(t)) > 50
+
+
+def test_html_pdf_and_xlsx_show_the_same_numbers(outputs):
+    html, text = squash(outputs["html"]), squash(outputs["text"])
+    workbook = load_workbook(io.BytesIO(outputs["xlsx"]))
+    tables = outputs["content"].tables
+    assert len(workbook.sheetnames) == len(tables)
+    for sheet_name, table in zip(workbook.sheetnames, tables, strict=True):
+        sheet = workbook[sheet_name]
+        assert sheet.cell(1, 1).value == table.title
+        for row_index, col, value, display in numeric_cells(table):
+            shown = squash(display)
+            assert shown in html, (table.key, display)
+            assert shown in text, (table.key, display)
+            cell = sheet.cell(row_index + 3, col + 1).value
+            assert isinstance(cell, int | float), (table.key, cell)
+            assert Decimal(str(cell)) == Decimal(value), (table.key, row_index, col)
+
+
+def test_known_numbers_and_headings_in_the_pdf(outputs):
+    text = squash(outputs["text"])
+    for heading in (
+        "Slutredovisning",
+        "Innehåll",
+        "1 Sammanfattning",
+        "2 Uppdraget",
+        "3 Genomförande",
+        "4 Resultat",
+        "5 Ekonomisk redovisning",
+        "6 Slutsatser och rekommendationer",
+        "7 Bilagor",
+        "Deltagande huvudmän",
+    ):
+        assert heading in text, heading
+    assert "12 500 000 kr" in text  # allocated in all
+    assert "5 925 923 kr" in text  # spent: 123 456 + 2 345 678 + 3 456 789
+    assert re.search(r"Sida 2 av \d+", text)
+    assert "Exempelby kommun" in text  # a public organiser is named
+    assert "Hemliga Skolan AB" not in text  # a private one is only counted
+
+
+def test_the_pdf_is_a4_and_claims_pdf_a(outputs):
+    pdf = outputs["pdf"]
+    assert pdf.startswith(b"%PDF-")
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
+    assert "595.276 x 841.89 pts (A4)" in info.stdout.decode()
+    metadata = b""
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            metadata += zlib.decompress(match.group(1))
+        except zlib.error:
+            metadata += match.group(1)
+    assert b"pdfaid:part" in metadata
+    assert re.search(rb"pdfaid:part[^0-9]{0,3}3", metadata)
+
+
+def test_charts_are_vector_svg(outputs):
+    assert "<svg" in outputs["html"]
+    assert "<img" not in outputs["html"]
+
+
+def test_downloads_through_the_client(staff, login):
+    agreement = report_agreement()
+    report = services.report_create(agreement=agreement, actor=staff)
+    client = login(staff)
+    pdf = client.get(reverse("reporting:report-pdf", args=[report.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    xlsx = client.get(reverse("reporting:report-xlsx", args=[report.pk]))
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames
+
+
+def test_preview_query_count_does_not_grow_with_data(staff, login):
+    from tests.agreement.factories import ActivityFactory, DeliverableFactory
+
+    agreement = report_agreement()
+    report = services.report_create(agreement=agreement, actor=staff)
+    client = login(staff)
+    url = reverse("reporting:report-preview", args=[report.pk])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # the first request of a session also loads the login's devices
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    initiative = agreement.initiatives.first()
+    for _ in range(10):
+        activity = ActivityFactory(agreement=agreement, initiatives=[initiative])
+        DeliverableFactory(activity=activity)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
