@@ -78,19 +78,32 @@ def login(client):
 
 @pytest.fixture(autouse=True)
 def reference_data(request):
-    """Transactional tests flush the database; put back what data migrations created."""
+    """Put back what data migrations created when a transactional test has flushed it.
+
+    Tests that use the database without a django_db marker run after the transactional ones
+    (pytest-django's ordering), so every database test checks, with one query, that the role
+    groups and the SCB reference data are there.
+    """
+    names = request.fixturenames
     marker = request.node.get_closest_marker("django_db")
-    if not marker or not marker.kwargs.get("transaction"):
+    if marker is None and not {"db", "transactional_db", "live_server"} & set(names):
         return
-    request.getfixturevalue("transactional_db")
+    transactional = (
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in names
+        or "live_server" in names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from django.contrib.auth.models import Group, Permission
 
-    from portal.roles import ensure_role_groups
+    from portal.roles import GROUP_PERMISSIONS, ensure_role_groups
     from principals.models import County, Municipality
     from principals.reference import load_reference_data
 
-    ensure_role_groups(Group, Permission)
-    load_reference_data(County, Municipality)
+    if Group.objects.filter(name__in=GROUP_PERMISSIONS).count() < len(GROUP_PERMISSIONS):
+        ensure_role_groups(Group, Permission)
+    if not Municipality.objects.exists():
+        load_reference_data(County, Municipality)
 
 
 @pytest.fixture
