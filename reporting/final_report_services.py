@@ -49,6 +49,9 @@ def _label(actor) -> str:
 
 
 def _require(actor, perm: str) -> None:
+    """People need the permission; a named system actor (a command, the demo loader) may act."""
+    if isinstance(actor, str) and actor:
+        return
     if not hasattr(actor, "has_perm") or not actor.has_perm(perm):
         raise PermissionDenied
 

@@ -428,3 +428,17 @@ def test_staff_start_page_shows_days_left(report, agreement, staff, login):
     assert "Slutredovisningar" in page
     assert "12 dagar kvar" in page
     assert days  # the fixture's due date is in the past
+
+
+def test_demo_report_is_a_draft_with_some_text_and_loads_once():
+    from io import StringIO
+
+    from reporting import demo
+
+    demo.load(StringIO())
+    demo.load(StringIO())
+    report = FinalReport.objects.get()
+    assert report.state == State.DRAFT
+    summary = report.sections.get(key="summary")
+    assert summary.body.startswith("*Demotext")
+    assert report.sections.filter(body="").exists()  # still work left to do
