@@ -1070,3 +1070,164 @@ def municipality_choices() -> list[tuple[str, str]]:
 
 def county_choices() -> list[tuple[str, str]]:
     return list(County.objects.order_by("name").values_list("code", "name"))
+
+
+# ---------------------------------------------------------------- open data
+
+
+def published_rounds(*, today: datetime.date | None = None) -> list[ReportingRound]:
+    """Rounds whose figures are final: closed ones, oldest first."""
+    today = today or datetime.date.today()
+    rounds = ReportingRound.objects.filter(
+        Q(closed_at__isnull=False) | Q(closes_on__lt=today)
+    ).select_related("framework_version")
+    return sorted(rounds, key=lambda r: (r.opens_on, r.pk))
+
+
+def open_readiness_records(*, today: datetime.date | None = None) -> list[dict]:
+    """Open data: suppressed readiness figures per closed round, nationally, by type and county.
+
+    Long format, one record per figure (see docs/open-data.md). Five queries whatever the
+    number of rounds, organisers or answers: rounds, indicators, counties, organisers by
+    type × county, and submissions by round × type × county with every answer count as a column.
+    """
+    rounds = published_rounds(today=today)
+    if not rounds:
+        return []
+    by_framework = indicators_of(r.framework_version_id for r in rounds)
+    counties = {c.pk: (c.code, c.name) for c in County.objects.order_by("code")}
+    totals: dict[tuple[str, int | None], int] = {
+        (row["organiser_type"], row["county_id"]): row["n"]
+        for row in Principal.objects.active()
+        .order_by()
+        .values("organiser_type", "county_id")
+        .annotate(n=Count("pk"))
+    }
+    # One column per distinct (code, answer type, option) across the rounds' frameworks.
+    columns: dict[str, Any] = {"n": Count("pk")}
+    names: dict[tuple, str] = {}
+    ready = Q(pk__in=[])
+    for framework_id in {r.framework_version_id for r in rounds}:
+        indicators = by_framework.get(framework_id, [])
+        ready |= Q(round__framework_version_id=framework_id) & dnp_condition(indicators)
+        for indicator in indicators:
+            for value, _label, condition in option_conditions(indicator):
+                key = (indicator.code, indicator.answer_type, value)
+                if key not in names:
+                    names[key] = f"c{len(names)}"
+                    columns[names[key]] = Count("pk", filter=condition)
+    columns["ready"] = Count("pk", filter=ready)
+    grouped = list(
+        Assessment.objects.filter(
+            round__in=[r.pk for r in rounds],
+            state=Assessment.State.SUBMITTED,
+            current__isnull=False,
+            principal__in=Principal.objects.active(),
+        )
+        .order_by()
+        .values("round_id", "principal__organiser_type", "principal__county_id")
+        .annotate(**columns)
+    )
+    type_labels = dict(Principal.OrganiserType.choices)
+    groups: dict[tuple[str, str, str], int] = {("national", "", ""): sum(totals.values())}
+    for (kind, county), n in totals.items():
+        groups.setdefault(("organiser_type", kind, str(type_labels.get(kind, kind))), 0)
+        groups[("organiser_type", kind, str(type_labels.get(kind, kind)))] += n
+        code, name = counties.get(county, ("", str(_("No county given"))))
+        groups.setdefault(("county", code, name), 0)
+        groups[("county", code, name)] += n
+    national_label = str(_("Sweden"))
+    records: list[dict] = []
+    for reporting_round in rounds:
+        sums: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in grouped:
+            if row["round_id"] != reporting_round.pk:
+                continue
+            kind, county = row["principal__organiser_type"], row["principal__county_id"]
+            code, name = counties.get(county, ("", str(_("No county given"))))
+            for group in (
+                ("national", "", ""),
+                ("organiser_type", kind, str(type_labels.get(kind, kind))),
+                ("county", code, name),
+            ):
+                for column, value in row.items():
+                    if column in columns:
+                        sums[group][column] += value or 0
+        base = {
+            "round": reporting_round.name,
+            "round_opens": reporting_round.opens_on.isoformat(),
+            "round_closes": reporting_round.closes_on.isoformat(),
+        }
+        indicators = by_framework.get(reporting_round.framework_version_id, [])
+        for group, organisers in groups.items():
+            breakdown, group_code, group_name = group
+            counts = sums.get(group, {})
+            submitted = counts.get("n", 0)
+
+            head = {
+                **base,
+                "breakdown": breakdown,
+                "group_code": group_code,
+                "group_name": group_name or national_label,
+            }
+
+            def record(measure, value: Figure, whole, share_figure: Figure, head=head, **extra):
+                records.append(
+                    {
+                        **head,
+                        "measure": measure,
+                        "indicator_code": extra.get("indicator_code", ""),
+                        "indicator_question": extra.get("indicator_question", ""),
+                        "answer_code": extra.get("answer_code", ""),
+                        "answer_label": extra.get("answer_label", ""),
+                        "organisers": value.value,
+                        "base": whole,
+                        "share_percent": share_figure.value,
+                        "suppressed": value.suppressed,
+                    }
+                )
+
+            record("organisers", Figure(organisers), None, Figure(None))
+            count, rate = _pair(submitted, organisers, suppress=True)
+            record("submitted", count, organisers, rate)
+            if count.suppressed:
+                record("dnp_ready", Figure.hidden(), None, Figure.hidden())
+                continue
+            count, pct = _pair(counts.get("ready", 0), submitted, suppress=True)
+            record("dnp_ready", count, submitted, pct)
+            if breakdown != "national":
+                continue
+            for indicator in indicators:
+                options = option_conditions(indicator)
+                values = [
+                    counts.get(names[(indicator.code, indicator.answer_type, v)], 0)
+                    for v, _l, _c in options
+                ]
+                flags = suppressed_cells(values, suppress=True)
+                for (value, label, _c), n, hidden in zip(options, values, flags, strict=True):
+                    record(
+                        "answer",
+                        Figure.hidden() if hidden else Figure(n),
+                        submitted,
+                        Figure.hidden() if hidden else Figure(share(n, submitted)),
+                        indicator_code=indicator.code,
+                        indicator_question=indicator.question,
+                        answer_code=value,
+                        answer_label=str(label),
+                    )
+    return records
+
+
+def open_programme_records() -> list[dict]:
+    """Open data: each agreement's funding and spending per year (no personal data)."""
+    return [
+        {
+            "agreement": row["agreement"],
+            "year": row["year"],
+            "allocated_sek": row["allocated"],
+            "budgeted_sek": row["budgeted"],
+            "spent_sek": row["spent"],
+            "remaining_sek": row["remaining"],
+        }
+        for row in funding_by_year()
+    ]

@@ -1,0 +1,811 @@
+"""The readiness and programme dashboards, their exports, and the public open-data page.
+
+Views only read the filters and hand them to `aggregates`; every table is built once here
+and rendered as a chart, an HTML table, a CSV and an XLSX from that one object.
+"""
+
+import datetime
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from agreement.models import Agreement
+from agreement.models import Rating as ActivityRating
+from portal.permissions import VIEW_AGGREGATES, VIEW_PROGRAMME, permission_required
+from principals.models import Principal
+
+from . import aggregates, charts, exports
+from .aggregates import SIZE_BANDS, Figure, ReadinessFilters
+from .exports import AMOUNT, DECIMAL, INT, PERCENT, Column, Table, format_cell, response_for
+
+FORMATS = ("csv", "xlsx")
+
+
+def _pct(figure: Figure) -> str:
+    return format_cell(figure, PERCENT)
+
+
+def _num(figure: Figure) -> str:
+    return format_cell(figure, INT)
+
+
+def _bar_value(figure: Figure) -> float | None:
+    return None if figure.suppressed or figure.value is None else float(figure.value)
+
+
+# ---------------------------------------------------------------- readiness
+
+
+class ReadinessFilterForm(forms.Form):
+    omgang = forms.TypedChoiceField(
+        label=gettext_lazy("Reporting round"), coerce=int, required=False
+    )
+    typ = forms.ChoiceField(label=gettext_lazy("Organiser type"), required=False)
+    lan = forms.ChoiceField(label=gettext_lazy("County"), required=False)
+    kommun = forms.ChoiceField(label=gettext_lazy("Municipality"), required=False)
+    storlek = forms.ChoiceField(label=gettext_lazy("Size (pupils)"), required=False)
+    indikator = forms.ChoiceField(label=gettext_lazy("Indicator for the trend"), required=False)
+
+    def __init__(self, data, *, rounds, indicators):
+        super().__init__(data)
+        self.fields["omgang"].choices = [(r.pk, r.name) for r in rounds]
+        self.fields["typ"].choices = [("", _("All types")), *Principal.OrganiserType.choices]
+        self.fields["lan"].choices = [("", _("All counties")), *aggregates.county_choices()]
+        self.fields["kommun"].choices = [
+            ("", _("All municipalities")),
+            *aggregates.municipality_choices(),
+        ]
+        self.fields["storlek"].choices = [("", _("All sizes"))] + [
+            (key, label) for key, label, _low, _high in SIZE_BANDS
+        ]
+        self.fields["indikator"].choices = [
+            (i.code, f"{i.code}: {i.question[:70]}")
+            for i in indicators
+            if i.answer_type != i.AnswerType.TEXT
+        ]
+
+    def value(self, name, default=None):
+        if not self.is_bound:
+            return default
+        self.is_valid()
+        return self.cleaned_data.get(name) or default
+
+
+def _readiness_state(request) -> dict:
+    rounds = aggregates.rounds_to_show()
+    by_framework = aggregates.indicators_of(r.framework_version_id for r in rounds)
+    chosen_pk = request.GET.get("omgang")
+    chosen = next((r for r in rounds if str(r.pk) == chosen_pk), None)
+    chosen = chosen or aggregates.default_round(rounds)
+    indicators = by_framework.get(chosen.framework_version_id, []) if chosen else []
+    form = ReadinessFilterForm(
+        request.GET if request.GET else None, rounds=rounds, indicators=indicators
+    )
+    filters = ReadinessFilters(
+        organiser_type=form.value("typ", ""),
+        county=form.value("lan", ""),
+        municipality=form.value("kommun", ""),
+        size_band=form.value("storlek", ""),
+    )
+    valid_codes = [c for c, _l in form.fields["indikator"].choices]
+    indicator_code = form.value("indikator", "")
+    if indicator_code not in valid_codes:
+        indicator_code = next(
+            (i.code for i in indicators if i.is_dnp), valid_codes[0] if valid_codes else ""
+        )
+    suppress = aggregates.suppresses_for(request.user)
+    overview = aggregates.readiness_overview(
+        reporting_round=chosen, filters=filters, suppress=suppress, indicators=indicators
+    )
+    trend = aggregates.readiness_trend(
+        rounds=rounds,
+        indicator_code=indicator_code,
+        filters=filters,
+        suppress=suppress,
+        indicators_by_framework=by_framework,
+    )
+    if form.is_bound:
+        form.is_valid()
+    else:
+        form = ReadinessFilterForm(
+            {"omgang": chosen.pk if chosen else "", "indikator": indicator_code},
+            rounds=rounds,
+            indicators=indicators,
+        )
+        form.is_valid()
+    return {
+        "form": form,
+        "round": chosen,
+        "rounds": rounds,
+        "overview": overview,
+        "trend": trend,
+        "suppress": suppress,
+        "blocks": _readiness_blocks(overview, trend),
+    }
+
+
+def _group_block(key: str, caption: str, heading: str, rows, overview) -> dict:
+    table = Table(
+        key=key,
+        caption=caption,
+        columns=[
+            Column(heading),
+            Column(_("Organisers"), INT),
+            Column(_("Submitted"), INT),
+            Column(_("Response rate (%)"), PERCENT),
+            Column(_("DNP-ready"), INT),
+            Column(_("DNP-ready share (%)"), PERCENT),
+        ],
+        rows=[
+            [r.label, r.organisers, r.submitted, r.response_rate, r.dnp_ready, r.dnp_share]
+            for r in rows
+        ],
+    )
+    shown = [r for r in rows if not r.dnp_share.suppressed and r.dnp_share.value is not None]
+    if shown:
+        best = max(shown, key=lambda r: r.dnp_share.value)
+        summary = _("The highest DNP-ready share is %(label)s's, %(share)s.") % {
+            "label": best.label,
+            "share": _pct(best.dnp_share),
+        }
+    else:
+        summary = _("No group has figures that can be shown.")
+    chart = charts.bar_chart(
+        chart_id=f"chart-{key}",
+        title=caption,
+        desc=summary,
+        categories=[r.label for r in rows],
+        series=[
+            (_("Response rate"), [_bar_value(r.response_rate) for r in rows]),
+            (_("DNP-ready share"), [_bar_value(r.dnp_share) for r in rows]),
+        ],
+        texts=[[_pct(r.response_rate) for r in rows], [_pct(r.dnp_share) for r in rows]],
+        max_value=100,
+    )
+    return {"key": key, "title": caption, "summary": summary, "chart": chart, "table": table}
+
+
+def _indicator_block(result) -> dict:
+    indicator = result.indicator
+    key = f"indikator-{indicator.code}"
+    rows = [[o.label, o.count, o.share] for o in result.options]
+    if indicator.answer_type != indicator.AnswerType.MULTI_CHOICE:
+        not_answered_share = (
+            Figure.hidden()
+            if result.not_answered.suppressed
+            else Figure(aggregates.share(result.not_answered.value or 0, result.submitted))
+        )
+        if not rows:
+            answered_share = (
+                Figure.hidden()
+                if result.answered.suppressed
+                else Figure(aggregates.share(result.answered.value or 0, result.submitted))
+            )
+            rows.append([_("Answered"), result.answered, answered_share])
+        rows.append([_("Not answered"), result.not_answered, not_answered_share])
+    table = Table(
+        key=key,
+        caption=f"{indicator.code}: {indicator.question}",
+        columns=[
+            Column(_("Answer")),
+            Column(_("Organisers"), INT),
+            Column(_("Share of submitting organisers (%)"), PERCENT),
+        ],
+        rows=rows,
+    )
+    shown = [o for o in result.options if not o.count.suppressed and o.count.value]
+    if result.submitted == 0:
+        summary = _("No organiser has submitted answers for this selection.")
+    elif shown:
+        top = max(shown, key=lambda o: o.count.value)
+        summary = _("The most common answer is “%(label)s”, given by %(share)s.") % {
+            "label": top.label,
+            "share": _pct(top.share),
+        }
+    elif result.mean is not None and not result.mean.suppressed and result.mean.value is not None:
+        summary = _("The mean answer is %(mean)s, among %(n)s organisers that answered.") % {
+            "mean": format_cell(result.mean, DECIMAL),
+            "n": _num(result.answered),
+        }
+    else:
+        summary = _("Figures are withheld where fewer than %(n)s organisers gave an answer.") % {
+            "n": aggregates.SUPPRESSION_THRESHOLD
+        }
+    if not result.achieved.suppressed and result.options:
+        summary += " " + _("%(share)s meet the indicator.") % {"share": _pct(result.achieved_share)}
+    chart = None
+    if result.options:
+        chart = charts.bar_chart(
+            chart_id=f"chart-{key}",
+            title=table.caption,
+            desc=summary,
+            categories=[str(r[0]) for r in rows],
+            series=[("", [_bar_value(r[2]) for r in rows])],
+            texts=[[_pct(r[2]) for r in rows]],
+            max_value=100,
+        )
+    return {
+        "key": key,
+        "title": indicator.question,
+        "code": indicator.code,
+        "is_dnp": indicator.is_dnp,
+        "summary": summary,
+        "chart": chart,
+        "table": table,
+    }
+
+
+def _trend_blocks(trend) -> list[dict]:
+    points = trend.points
+    labels = [p.round.name for p in points]
+    blocks = []
+    dnp_table = Table(
+        key="trend-dnp",
+        caption=_("DNP-ready share per round"),
+        columns=[
+            Column(_("Reporting round")),
+            Column(_("Submitted"), INT),
+            Column(_("DNP-ready"), INT),
+            Column(_("DNP-ready share (%)"), PERCENT),
+        ],
+        rows=[[p.round.name, p.submitted, p.dnp_ready, p.dnp_share] for p in points],
+    )
+    known = [p for p in points if _bar_value(p.dnp_share) is not None]
+    if len(known) >= 2:
+        summary = _("The DNP-ready share went from %(first)s in %(a)s to %(last)s in %(b)s.") % {
+            "first": _pct(known[0].dnp_share),
+            "a": known[0].round.name,
+            "last": _pct(known[-1].dnp_share),
+            "b": known[-1].round.name,
+        }
+    else:
+        summary = _("There are not yet two rounds with figures to compare.")
+    blocks.append(
+        {
+            "key": "trend-dnp",
+            "title": dnp_table.caption,
+            "summary": summary,
+            "table": dnp_table,
+            "chart": charts.line_chart(
+                chart_id="chart-trend-dnp",
+                title=str(dnp_table.caption),
+                desc=summary,
+                x_labels=labels,
+                series=[(_("DNP-ready share"), [_bar_value(p.dnp_share) for p in points])],
+                y_max=100,
+                y_format=lambda v: f"{v:.0f} %",
+            ),
+        }
+    )
+    indicator = trend.indicator
+    if indicator is None:
+        return blocks
+    option_labels = []
+    for p in points:
+        if p.options:
+            option_labels = [o.label for o in p.options]
+    columns = [Column(_("Reporting round")), Column(_("Submitted"), INT)] + [
+        Column(_("%(answer)s (%%)") % {"answer": label}, PERCENT) for label in option_labels
+    ]
+    rows = []
+    for p in points:
+        shares = [o.share for o in p.options] if p.options else [Figure(None)] * len(option_labels)
+        rows.append([p.round.name, p.submitted, *shares])
+    table = Table(
+        key="trend-indicator",
+        caption=_("Answers to “%(question)s” per round") % {"question": indicator.question},
+        columns=columns,
+        rows=rows,
+    )
+    series = [
+        (label, [_bar_value(row[2 + k]) for row in rows]) for k, label in enumerate(option_labels)
+    ]
+    known = [p for p in points if _bar_value(p.achieved_share) is not None]
+    if len(known) >= 2:
+        summary = _("The share meeting the indicator went from %(first)s to %(last)s.") % {
+            "first": _pct(known[0].achieved_share),
+            "last": _pct(known[-1].achieved_share),
+        }
+    else:
+        summary = _("There are not yet two rounds with figures to compare.")
+    blocks.append(
+        {
+            "key": "trend-indicator",
+            "title": table.caption,
+            "summary": summary,
+            "table": table,
+            "chart": charts.line_chart(
+                chart_id="chart-trend-indicator",
+                title=str(table.caption),
+                desc=summary,
+                x_labels=labels,
+                series=series,
+                y_max=100,
+                y_format=lambda v: f"{v:.0f} %",
+            ),
+        }
+    )
+    return blocks
+
+
+def _readiness_blocks(overview, trend) -> dict:
+    summary_table = Table(
+        key="sammanfattning",
+        caption=_("Summary"),
+        columns=[
+            Column(_("Reporting round")),
+            Column(_("Organisers"), INT),
+            Column(_("Submitted"), INT),
+            Column(_("Response rate (%)"), PERCENT),
+            Column(_("DNP-ready"), INT),
+            Column(_("DNP-ready share (%)"), PERCENT),
+        ],
+        rows=[
+            [
+                overview.round.name if overview.round else "",
+                overview.organisers,
+                overview.submitted,
+                overview.response_rate,
+                overview.dnp_ready,
+                overview.dnp_share,
+            ]
+        ],
+    )
+    areas: list[tuple[str, list[dict]]] = []
+    for result in overview.indicators:
+        title = result.indicator.area.title
+        if not areas or areas[-1][0] != title:
+            areas.append((title, []))
+        areas[-1][1].append(_indicator_block(result))
+    blocks = {
+        "summary": {"key": "sammanfattning", "table": summary_table},
+        "by_type": _group_block(
+            "typ",
+            _("Response and DNP readiness by organiser type"),
+            _("Organiser type"),
+            overview.by_type,
+            overview,
+        ),
+        "by_county": _group_block(
+            "lan",
+            _("Response and DNP readiness by county"),
+            _("County"),
+            overview.by_county,
+            overview,
+        ),
+        "areas": areas,
+        "trends": _trend_blocks(trend),
+    }
+    return blocks
+
+
+def _all_tables(blocks: dict) -> dict[str, Table]:
+    tables = {}
+    for value in blocks.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, tuple):
+                for block in item[1]:
+                    tables[block["key"]] = block["table"]
+            elif isinstance(item, dict) and "table" in item:
+                tables[item["key"]] = item["table"]
+    return tables
+
+
+@require_GET
+@permission_required(VIEW_AGGREGATES)
+def readiness_dashboard(request):
+    state = _readiness_state(request)
+    return render(
+        request,
+        "reporting/dashboard_readiness.html",
+        {
+            **state,
+            "query": request.GET.urlencode(),
+            "export_url": "reporting:readiness-export",
+            "threshold": aggregates.SUPPRESSION_THRESHOLD,
+        },
+    )
+
+
+@require_GET
+@permission_required(VIEW_AGGREGATES)
+def readiness_export(request, table: str, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    state = _readiness_state(request)
+    found = _all_tables(state["blocks"]).get(table)
+    if found is None:
+        raise Http404
+    round_part = slugify(state["round"].name) if state["round"] else "ingen-omgang"
+    return response_for(found, fmt, f"beredskap-{table}-{round_part}")
+
+
+# ---------------------------------------------------------------- programme
+
+
+class ProgrammeFilterForm(forms.Form):
+    overenskommelse = forms.TypedChoiceField(
+        label=gettext_lazy("Agreement"), coerce=int, required=False
+    )
+
+    def __init__(self, data, *, agreements):
+        super().__init__(data)
+        self.fields["overenskommelse"].choices = [(a.pk, a.title) for a in agreements]
+
+
+def _programme_state(request) -> dict:
+    agreements = list(Agreement.objects.order_by("-starts_on", "title"))
+    form = ProgrammeFilterForm(request.GET if request.GET else None, agreements=agreements)
+    chosen = None
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("overenskommelse"):
+        chosen = next(a for a in agreements if a.pk == form.cleaned_data["overenskommelse"])
+    if chosen is None:
+        active = [a for a in agreements if a.status == Agreement.Status.ACTIVE]
+        chosen = (active or agreements or [None])[0]
+    if not form.is_bound:
+        form = ProgrammeFilterForm(
+            {"overenskommelse": chosen.pk if chosen else ""}, agreements=agreements
+        )
+        form.is_valid()
+    suppress = aggregates.suppresses_for(request.user)
+    overview = aggregates.programme_overview(agreement=chosen, suppress=suppress)
+    return {
+        "form": form,
+        "agreement": chosen,
+        "overview": overview,
+        "suppress": suppress,
+        "blocks": _programme_blocks(overview) if chosen else {},
+    }
+
+
+def _kr(value) -> str:
+    return format_cell(value, AMOUNT)
+
+
+def _programme_blocks(o) -> dict:
+    money_columns = [
+        Column(_("Allocated"), AMOUNT),
+        Column(_("Budgeted"), AMOUNT),
+        Column(_("Spent"), AMOUNT),
+        Column(_("Remaining"), AMOUNT),
+    ]
+    years = Table(
+        key="ar",
+        caption=_("Funding per year"),
+        columns=[Column(_("Year")), *money_columns],
+        rows=[[r.label, r.allocated, r.budgeted, r.spent, r.remaining] for r in o.years]
+        + (
+            [
+                [
+                    o.totals.label,
+                    o.totals.allocated,
+                    o.totals.budgeted,
+                    o.totals.spent,
+                    o.totals.remaining,
+                ]
+            ]
+            if o.totals
+            else []
+        ),
+    )
+    years_summary = _(
+        "Of %(allocated)s allocated, %(spent)s has been spent and %(left)s remains."
+    ) % {
+        "allocated": _kr(o.totals.allocated),
+        "spent": _kr(o.totals.spent),
+        "left": _kr(o.totals.remaining),
+    }
+    initiatives = Table(
+        key="initiativ",
+        caption=_("Budget and spending per year and initiative"),
+        columns=[
+            Column(_("Year")),
+            Column(_("Initiative")),
+            Column(_("Budgeted"), AMOUNT),
+            Column(_("Spent"), AMOUNT),
+            Column(_("Remaining of budget"), AMOUNT),
+        ],
+        rows=[[str(r.year), r.label, r.budgeted, r.spent, r.remaining] for r in o.by_initiative],
+    )
+    quarters = Table(
+        key="kvartal",
+        caption=_("Spending per quarter"),
+        columns=[
+            Column(_("Quarter")),
+            Column(_("Spent"), AMOUNT),
+            Column(_("Spent so far"), AMOUNT),
+        ],
+        rows=[[q["quarter"], q["spent"], q["cumulative"]] for q in o.spend_by_quarter],
+    )
+    if o.spend_by_quarter:
+        biggest = max(o.spend_by_quarter, key=lambda q: q["spent"])
+        quarters_summary = _("Spending was highest in %(quarter)s, %(amount)s.") % {
+            "quarter": biggest["quarter"],
+            "amount": _kr(biggest["spent"]),
+        }
+    else:
+        quarters_summary = _("No spending has been recorded.")
+    status_columns = [
+        Column(_("Done on time"), INT),
+        Column(_("Done late"), INT),
+        Column(_("Overdue"), INT),
+        Column(_("Upcoming"), INT),
+    ]
+    milestones = Table(
+        key="delmal",
+        caption=_("Milestones by year due"),
+        columns=[Column(_("Year due")), *status_columns],
+        rows=[[m.label, m.on_time, m.late, m.overdue, m.upcoming] for m in o.milestones]
+        + [
+            [
+                o.milestone_totals.label,
+                o.milestone_totals.on_time,
+                o.milestone_totals.late,
+                o.milestone_totals.overdue,
+                o.milestone_totals.upcoming,
+            ]
+        ],
+    )
+    t = o.milestone_totals
+    milestone_summary = _(
+        "%(on_time)s milestones were done on time, %(late)s late; %(overdue)s are overdue and "
+        "%(upcoming)s upcoming."
+    ) % {"on_time": t.on_time, "late": t.late, "overdue": t.overdue, "upcoming": t.upcoming}
+    rating_labels = dict(ActivityRating.choices)
+    ratings = Table(
+        key="betyg",
+        caption=_("Progress updates per quarter by rating"),
+        columns=[Column(_("Quarter"))]
+        + [Column(rating_labels[r], INT) for r in ActivityRating.values],
+        rows=[[q["quarter"], *[q[r] for r in ActivityRating.values]] for q in o.ratings_by_quarter],
+    )
+    if o.ratings_by_quarter:
+        last = o.ratings_by_quarter[-1]
+        ratings_summary = _("In %(quarter)s: %(green)s green, %(amber)s amber and %(red)s red.") % {
+            "quarter": last["quarter"],
+            **{r: last[r] for r in ActivityRating.values},
+        }
+    else:
+        ratings_summary = _("No progress updates have been written.")
+
+    def reach_table(key, caption, heading, rows):
+        return Table(
+            key=key,
+            caption=caption,
+            columns=[
+                Column(heading),
+                Column(_("Organisers"), INT),
+                Column(_("Took part"), INT),
+                Column(_("Share that took part (%)"), PERCENT),
+            ],
+            rows=[[r.label, r.organisers, r.reached, r.share] for r in rows],
+        )
+
+    reach_summary = _(
+        "%(n)s of %(total)s organisers (%(share)s) took part in at least one deliverable."
+    ) % {
+        "n": _num(o.reach_total.reached),
+        "total": _num(Figure(o.reach_total.organisers)),
+        "share": _pct(o.reach_total.share),
+    }
+    reach_type = reach_table(
+        "nad-typ",
+        _("Reach by organiser type"),
+        _("Organiser type"),
+        [o.reach_total, *o.reach_by_type],
+    )
+    reach_county = reach_table("nad-lan", _("Reach by county"), _("County"), o.reach_by_county)
+
+    def reach_chart(key, table, rows):
+        return charts.bar_chart(
+            chart_id=f"chart-{key}",
+            title=str(table.caption),
+            desc=reach_summary,
+            categories=[r.label for r in rows],
+            series=[("", [_bar_value(r.share) for r in rows])],
+            texts=[[_pct(r.share) for r in rows]],
+            max_value=100,
+        )
+
+    def number(v: float) -> str:
+        return number_format(v, 0, force_grouping=True)
+
+    return {
+        "years": {
+            "key": "ar",
+            "title": years.caption,
+            "summary": years_summary,
+            "table": years,
+            "chart": charts.bar_chart(
+                chart_id="chart-ar",
+                title=str(years.caption),
+                desc=years_summary,
+                categories=[r.label for r in o.years],
+                series=[
+                    (_("Allocated"), [float(r.allocated) for r in o.years]),
+                    (_("Budgeted"), [float(r.budgeted) for r in o.years]),
+                    (_("Spent"), [float(r.spent) for r in o.years]),
+                ],
+                texts=[
+                    [_kr(r.allocated) for r in o.years],
+                    [_kr(r.budgeted) for r in o.years],
+                    [_kr(r.spent) for r in o.years],
+                ],
+            ),
+        },
+        "initiatives": {"key": "initiativ", "title": initiatives.caption, "table": initiatives},
+        "quarters": {
+            "key": "kvartal",
+            "title": quarters.caption,
+            "summary": quarters_summary,
+            "table": quarters,
+            "chart": charts.line_chart(
+                chart_id="chart-kvartal",
+                title=str(quarters.caption),
+                desc=quarters_summary,
+                x_labels=[q["quarter"] for q in o.spend_by_quarter],
+                series=[
+                    (_("Spent so far"), [float(q["cumulative"]) for q in o.spend_by_quarter]),
+                    (_("Spent in the quarter"), [float(q["spent"]) for q in o.spend_by_quarter]),
+                ],
+                y_format=lambda v: f"{number(v)} kr",
+            ),
+        },
+        "milestones": {
+            "key": "delmal",
+            "title": milestones.caption,
+            "summary": milestone_summary,
+            "table": milestones,
+            "chart": charts.bar_chart(
+                chart_id="chart-delmal",
+                title=str(milestones.caption),
+                desc=milestone_summary,
+                categories=[str(c.label) for c in status_columns],
+                series=[("", [t.on_time, t.late, t.overdue, t.upcoming])],
+                texts=[[str(t.on_time), str(t.late), str(t.overdue), str(t.upcoming)]],
+            ),
+        },
+        "ratings": {
+            "key": "betyg",
+            "title": ratings.caption,
+            "summary": ratings_summary,
+            "table": ratings,
+            "chart": charts.line_chart(
+                chart_id="chart-betyg",
+                title=str(ratings.caption),
+                desc=ratings_summary,
+                x_labels=[q["quarter"] for q in o.ratings_by_quarter],
+                series=[
+                    (rating_labels[r], [q[r] for q in o.ratings_by_quarter])
+                    for r in ActivityRating.values
+                ],
+                y_format=number,
+            ),
+        },
+        "reach_type": {
+            "key": "nad-typ",
+            "title": reach_type.caption,
+            "summary": reach_summary,
+            "table": reach_type,
+            "chart": reach_chart("nad-typ", reach_type, [o.reach_total, *o.reach_by_type]),
+        },
+        "reach_county": {
+            "key": "nad-lan",
+            "title": reach_county.caption,
+            "summary": reach_summary,
+            "table": reach_county,
+            "chart": reach_chart("nad-lan", reach_county, o.reach_by_county),
+        },
+    }
+
+
+@require_GET
+@permission_required(VIEW_PROGRAMME)
+def programme_dashboard(request):
+    state = _programme_state(request)
+    return render(
+        request,
+        "reporting/dashboard_programme.html",
+        {
+            **state,
+            "query": request.GET.urlencode(),
+            "export_url": "reporting:programme-export",
+            "threshold": aggregates.SUPPRESSION_THRESHOLD,
+        },
+    )
+
+
+@require_GET
+@permission_required(VIEW_PROGRAMME)
+def programme_export(request, table: str, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    state = _programme_state(request)
+    found = _all_tables(state["blocks"]).get(table)
+    if found is None:
+        raise Http404
+    year = state["agreement"].starts_on.year if state["agreement"] else ""
+    return response_for(found, fmt, f"program-{table}-{year}")
+
+
+# ---------------------------------------------------------------- open data
+
+
+@require_GET
+def opendata_page(request):
+    return render(
+        request,
+        "reporting/opendata_index.html",
+        {
+            "schemas": [
+                (_("Readiness figures (skoldigistod-beredskap)"), exports.READINESS_FIELDS),
+                (_("Funding and spending (skoldigistod-finansiering)"), exports.PROGRAMME_FIELDS),
+            ],
+            "threshold": aggregates.SUPPRESSION_THRESHOLD,
+            "rounds": aggregates.published_rounds(),
+        },
+    )
+
+
+def _opendata_response(name: str, fields, records, fmt: str):
+    if fmt == "json":
+        return JsonResponse(
+            {
+                "dataset": name,
+                "generated": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "suppression_threshold": aggregates.SUPPRESSION_THRESHOLD,
+                "schema": reverse("reporting:opendata-schema"),
+                "fields": [f[0] for f in fields],
+                "records": [
+                    {k: exports.json_number(v) for k, v in record.items()} for record in records
+                ],
+            },
+            json_dumps_params={"ensure_ascii": False, "indent": 1},
+        )
+    if fmt != "csv":
+        raise Http404
+    response = HttpResponse(
+        exports.records_csv(fields, records), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def opendata_readiness(request, fmt: str):
+    return _opendata_response(
+        "skoldigistod-beredskap",
+        exports.READINESS_FIELDS,
+        aggregates.open_readiness_records(),
+        fmt,
+    )
+
+
+@require_GET
+def opendata_programme(request, fmt: str):
+    return _opendata_response(
+        "skoldigistod-finansiering",
+        exports.PROGRAMME_FIELDS,
+        aggregates.open_programme_records(),
+        fmt,
+    )
+
+
+@require_GET
+def opendata_schema(request):
+    """docs/open-data.md as plain text, so the page can link to the documented schema."""
+    path = Path(settings.BASE_DIR) / "docs" / "open-data.md"
+    return HttpResponse(
+        path.read_text(encoding="utf-8"), content_type="text/markdown; charset=utf-8"
+    )

@@ -1,0 +1,234 @@
+"""Tables as shown on the dashboards, and their CSV and XLSX files.
+
+A dashboard builds each table once; the page, the CSV and the XLSX all render that object,
+so a download holds exactly what the page shows, with the same filters and suppression.
+Withheld figures are empty cells, and the row's note says why.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .aggregates import SUPPRESSION_THRESHOLD, Figure
+
+TEXT, INT, PERCENT, AMOUNT, DECIMAL = "text", "int", "percent", "amount", "decimal"
+
+
+def suppressed_text() -> str:
+    return _("fewer than %(n)s") % {"n": SUPPRESSION_THRESHOLD}
+
+
+@dataclass
+class Column:
+    label: Any
+    kind: str = TEXT
+
+
+@dataclass
+class Table:
+    key: str
+    caption: Any
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+    row_headers: bool = True
+
+    def has_suppressed(self) -> bool:
+        return any(isinstance(c, Figure) and c.suppressed for row in self.rows for c in row)
+
+    def display_rows(self) -> list[list[dict]]:
+        """Cells formatted the Swedish way, with a class for numbers."""
+        return [
+            [
+                {"text": format_cell(cell, column.kind), "num": column.kind != TEXT}
+                for cell, column in zip(row, self.columns, strict=True)
+            ]
+            for row in self.rows
+        ]
+
+
+def _raw(cell) -> Any:
+    return cell.value if isinstance(cell, Figure) else cell
+
+
+def format_cell(cell, kind: str) -> str:
+    if isinstance(cell, Figure) and cell.suppressed:
+        return suppressed_text()
+    value = _raw(cell)
+    if value is None or value == "":
+        return "–" if kind != TEXT else ""
+    if kind == PERCENT:
+        return f"{number_format(value, 1)}\xa0%"
+    if kind == AMOUNT:
+        amount = Decimal(value)
+        places = 0 if amount == amount.to_integral_value() else 2
+        return f"{number_format(amount, places, force_grouping=True)}\xa0kr"
+    if kind == INT:
+        return number_format(value, 0, force_grouping=True)
+    if kind == DECIMAL:
+        return number_format(value, 1, force_grouping=True)
+    return str(value)
+
+
+def _export_value(cell, kind: str):
+    """Numbers as numbers (Decimal for money), text as text, withheld as empty."""
+    if isinstance(cell, Figure) and cell.suppressed:
+        return None
+    value = _raw(cell)
+    if value is None:
+        return None
+    if kind in (INT, PERCENT, AMOUNT, DECIMAL):
+        return value
+    return str(value)
+
+
+NOTE = gettext_lazy("Note")
+
+
+def _rows_for_export(table: Table) -> tuple[list[str], list[list[Any]]]:
+    header = [str(c.label) for c in table.columns]
+    add_note = table.has_suppressed()
+    if add_note:
+        header.append(str(NOTE))
+    rows = []
+    for row in table.rows:
+        values = [_export_value(c, col.kind) for c, col in zip(row, table.columns, strict=True)]
+        if add_note:
+            hidden = [
+                str(col.label)
+                for c, col in zip(row, table.columns, strict=True)
+                if isinstance(c, Figure) and c.suppressed
+            ]
+            values.append(
+                _("Withheld (fewer than %(n)s organisers): %(columns)s")
+                % {"n": SUPPRESSION_THRESHOLD, "columns": ", ".join(hidden)}
+                if hidden
+                else ""
+            )
+        rows.append(values)
+    return header, rows
+
+
+def csv_response(table: Table, filename: str) -> HttpResponse:
+    """UTF-8 with BOM and semicolons, as Swedish Excel opens it; decimals with a point."""
+    header, rows = _rows_for_export(table)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([str(table.caption)])
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.0"}
+
+
+def xlsx_response(table: Table, filename: str) -> HttpResponse:
+    header, rows = _rows_for_export(table)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(table.caption)[:31].replace("/", "-").replace(":", "")
+    sheet.append([str(table.caption)])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for index, column in enumerate(table.columns, start=1):
+        fmt = NUMBER_FORMATS.get(column.kind)
+        letter = sheet.cell(row=2, column=index).column_letter
+        sheet.column_dimensions[letter].width = max(12, min(60, len(str(column.label)) + 4))
+        if fmt:
+            for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
+                cell.number_format = fmt
+    if table.has_suppressed():
+        letter = sheet.cell(row=2, column=len(header)).column_letter
+        sheet.column_dimensions[letter].width = 50
+    sheet.freeze_panes = "A3"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def response_for(table: Table, fmt: str, filename: str) -> HttpResponse:
+    if fmt == "xlsx":
+        return xlsx_response(table, filename)
+    return csv_response(table, filename)
+
+
+# ---------------------------------------------------------------- open data
+
+# (field, type, description): the schema of the open data, shown on the page and in
+# docs/open-data.md (a test keeps the two in step).
+READINESS_FIELDS = [
+    ("round", "string", gettext_lazy("Name of the reporting round")),
+    ("round_opens", "date", gettext_lazy("First day of the round (ISO 8601)")),
+    ("round_closes", "date", gettext_lazy("Last day of the round (ISO 8601)")),
+    ("breakdown", "string", gettext_lazy("national, organiser_type or county")),
+    ("group_code", "string", gettext_lazy("Organiser type code or county code; empty nationally")),
+    ("group_name", "string", gettext_lazy("Name of the group")),
+    ("measure", "string", gettext_lazy("organisers, submitted, dnp_ready or answer")),
+    ("indicator_code", "string", gettext_lazy("Indicator code (measure answer only)")),
+    ("indicator_question", "string", gettext_lazy("The indicator's question")),
+    ("answer_code", "string", gettext_lazy("Answer code or percentage band")),
+    ("answer_label", "string", gettext_lazy("The answer as shown to organisers")),
+    ("organisers", "integer", gettext_lazy("Number of organisers; empty when withheld")),
+    ("base", "integer", gettext_lazy("The number the share is taken of")),
+    ("share_percent", "number", gettext_lazy("organisers / base × 100, one decimal")),
+    (
+        "suppressed",
+        "boolean",
+        gettext_lazy("true when the figure is withheld to protect a small group"),
+    ),
+]
+PROGRAMME_FIELDS = [
+    ("agreement", "string", gettext_lazy("Title of the agreement")),
+    ("year", "integer", gettext_lazy("Funding year")),
+    ("allocated_sek", "number", gettext_lazy("Funds allocated for the year, SEK")),
+    ("budgeted_sek", "number", gettext_lazy("Budgeted for activities that year, SEK")),
+    ("spent_sek", "number", gettext_lazy("Costs incurred that year, SEK")),
+    ("remaining_sek", "number", gettext_lazy("Allocated minus spent, SEK")),
+]
+
+
+def _plain(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def records_csv(fields, records: list[dict]) -> str:
+    """Comma-separated UTF-8, a header of field names, decimal points: for machines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([f[0] for f in fields])
+    for record in records:
+        writer.writerow([_plain(record.get(f[0])) for f in fields])
+    return buffer.getvalue()
+
+
+def json_number(value):
+    """Decimals as JSON numbers: whole kronor as integers, others as floats."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
