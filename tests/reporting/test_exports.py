@@ -1,0 +1,116 @@
+"""Dashboard exports: the page's table with its filters and suppression, labels, numbers."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.reporting.factories import readiness_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data():
+    return readiness_dataset()
+
+
+def _csv(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def _url(table, fmt="csv"):
+    return reverse("reporting:readiness-export", args=[table, fmt])
+
+
+def test_csv_by_type_for_staff(login, staff, data):
+    rows = _csv(login(staff).get(_url("typ")))
+    assert rows[0] == ["Svar och DNP-beredskap per typ av huvudman"]
+    assert rows[1] == [
+        "Typ av huvudman",
+        "Huvudmän",
+        "Inskickad",
+        "Svarsfrekvens (%)",
+        "Redo för DNP",
+        "Andel redo för DNP (%)",
+    ]
+    by_label = {row[0]: row for row in rows[2:]}
+    assert by_label["Kommun"][1:] == ["15", "10", "66.7", "5", "50.0"]
+    assert by_label["Region"][1:] == ["2", "2", "100.0", "1", "50.0"]
+
+
+def test_csv_for_government_leaves_withheld_cells_empty_with_a_note(login, government, data):
+    rows = _csv(login(government).get(_url("typ")))
+    assert rows[1][-1] == "Anmärkning"
+    by_label = {row[0]: row for row in rows[2:]}
+    region = by_label["Region"]
+    assert region[1] == "2"
+    assert region[2:6] == ["", "", "", ""]
+    assert "färre än 5" in region[6]
+    assert by_label["Kommun"][1:6] == ["15", "10", "66.7", "5", "50.0"]
+    assert by_label["Kommun"][6] == ""
+
+
+def test_export_follows_the_filters(login, staff, data):
+    rows = _csv(login(staff).get(_url("indikator-idp"), {"typ": "KOMMUN"}))
+    by_label = {row[0]: row for row in rows[2:]}
+    assert by_label["Ingen"][1:] == ["2", "20.0"]
+    assert by_label["Egen drift"][1:] == ["6", "60.0"]
+    rows = _csv(login(staff).get(_url("trend-dnp"), {"lan": "12"}))
+    by_label = {row[0]: row for row in rows[2:]}
+    assert by_label["Våren"][1:] == ["5", "0", "0.0"]
+    assert by_label["Hösten"][1:] == ["6", "5", "83.3"]
+
+
+def test_xlsx_has_numbers_as_numbers(login, staff, data):
+    response = login(staff).get(_url("lan", "xlsx"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(min_row=3, values_only=True))
+    stockholm = next(row for row in values if row[0] == "Stockholms län")
+    assert stockholm[1:] == (17, 12, 70.6, 6, 50.0)
+    assert isinstance(stockholm[1], int) and isinstance(stockholm[3], float)
+
+
+def test_xlsx_for_government_is_suppressed(login, government, data):
+    response = login(government).get(_url("typ", "xlsx"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert values["Region"][2:6] == (None, None, None, None)
+    assert "färre än 5" in values["Region"][6]
+
+
+def test_unknown_table_or_format_is_404(login, staff, data):
+    client = login(staff)
+    assert client.get(_url("nonsense")).status_code == 404
+    assert client.get(_url("typ", "pdf")).status_code == 404
+
+
+def test_organiser_cannot_export(login, editor_a, data):
+    assert login(editor_a).get(_url("typ")).status_code == 403
+
+
+def test_programme_export(login, government):
+    from decimal import Decimal
+
+    from tests.agreement.factories import (
+        ActivityFactory,
+        AgreementFactory,
+        CostFactory,
+        FundingYearFactory,
+    )
+
+    agreement = AgreementFactory()
+    FundingYearFactory(agreement=agreement, year=2021, allocated=Decimal("5000000"))
+    CostFactory(activity=ActivityFactory(agreement=agreement), amount=Decimal("1000.25"))
+    response = login(government).get(reverse("reporting:programme-export", args=["ar", "xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows[0] == ("År", "Tilldelat", "Budgeterat", "Utfall", "Återstår")
+    assert rows[1] == ("2021", 5000000, 0, 1000.25, 4998999.75)
