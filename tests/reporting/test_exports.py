@@ -33,7 +33,7 @@ def test_csv_by_type_for_staff(login, staff, data):
     rows = _csv(login(staff).get(_url("typ")))
     assert rows[0] == ["Svar och DNP-beredskap per typ av huvudman"]
     assert rows[1] == [
-        "Typ av huvudman",
+        "Huvudmannatyp",
         "Huvudmän",
         "Inskickad",
         "Svarsfrekvens (%)",
