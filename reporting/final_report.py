@@ -77,8 +77,30 @@ def render_markdown(text: str, *, heading_level: int = 3) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    shift = heading_level - 1
-    return HEADING.sub(lambda m: f"<{m[1]}h{min(6, int(m[2]) + shift)}>", clean)
+    return _outline(clean, heading_level)
+
+
+def _outline(html: str, top: int) -> str:
+    """Headings start at `top` and never skip a level, whatever levels the writer chose."""
+    levels = [int(m[2]) for m in HEADING.finditer(html) if not m[1]]
+    if not levels:
+        return html
+    shift = top - min(levels)
+    mapped, last = [], top - 1
+    for level in levels:
+        new = min(6, level + shift, last + 1)
+        mapped.append(new)
+        last = new
+    opened = iter(mapped)
+    stack: list[int] = []
+
+    def swap(match: re.Match) -> str:
+        if match[1]:
+            return f"</h{stack.pop()}>" if stack else match[0]
+        stack.append(next(opened))
+        return f"<h{stack[-1]}>"
+
+    return HEADING.sub(swap, html)
 
 
 # ---------------------------------------------------------------- tables

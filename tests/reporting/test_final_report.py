@@ -233,7 +233,7 @@ def test_staff_write_a_section_and_see_it_in_the_preview(report, staff, login):
     section.refresh_from_db()
     assert section.version == 2
     preview = client.get(reverse("reporting:report-preview", args=[report.pk])).content.decode()
-    assert "<h4>Viktigast</h4>" in preview  # the section is h2, its own headings start at h3
+    assert "<h3>Viktigast</h3>" in preview  # the section is h2, its own headings start at h3
     assert "<strong>Alla</strong>" in preview
 
 
@@ -305,6 +305,8 @@ def test_render_markdown_keeps_light_formatting():
     html = final_report.render_markdown("# Rubrik\n\n*kursiv* och 1. lista", heading_level=3)
     assert html.startswith("<h3>Rubrik</h3>")
     assert "<em>kursiv</em>" in html
+    nested = final_report.render_markdown("## A\n\n#### B\n\n## C", heading_level=4)
+    assert nested == "<h4>A</h4>\n<h5>B</h5>\n<h4>C</h4>"
 
 
 # ---------------------------------------------------------------- the freeze
