@@ -183,3 +183,30 @@ def test_programme_query_count_is_flat(login, staff, programme, django_assert_nu
     DeliverableFactory(activity=activity, principals=principals(20))
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(PROGRAMME)
+
+
+def test_principal_comparison_section(data, rf):
+    from django.http import Http404
+    from django.template.loader import render_to_string
+
+    from tests.principals.factories import MembershipFactory
+
+    k1 = data.kommuner[0]
+    member = MembershipFactory(principal=k1).user
+    request = rf.get("/")
+    request.user = member
+    html = render_to_string(
+        "reporting/partials/dash_principal_compare.html",
+        {"principal": k1, "user": member, "request": request},
+    ).replace("&nbsp;", "\xa0")
+    assert "Jämfört med andra" in html
+    assert "Egen drift" in html  # own answer
+    assert "61,1\xa0%" in html  # national DNP-ready share
+    assert "Uppfyllt i Stockholms län" in html
+    assert "färre än 5" in html  # always suppressed for organisers
+
+    with pytest.raises(Http404):
+        render_to_string(
+            "reporting/partials/dash_principal_compare.html",
+            {"principal": data.enskilda[0], "user": member, "request": request},
+        )
