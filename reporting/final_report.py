@@ -157,6 +157,8 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     footer: list[Any] | None = None
     note: str = ""
+    # Long lists of names print as running text: one paragraph lays out far faster than a table.
+    compact: bool = False
 
     def _cells(self, row: list[Any]) -> list[Cell]:
         cells = []
@@ -170,6 +172,14 @@ class Table:
     @property
     def cell_rows(self) -> list[list[Cell]]:
         return [self._cells(row) for row in self.rows]
+
+    @property
+    def column_labels(self) -> str:
+        return ", ".join(c.label for c in self.columns)
+
+    @property
+    def compact_text(self) -> str:
+        return "; ".join(", ".join(str(v) for v in row if v not in (None, "")) for row in self.rows)
 
     @property
     def footer_cells(self) -> list[Cell] | None:
@@ -868,6 +878,7 @@ def _participants(part: Part, data: _Data) -> Part:
                 Column(pgettext("final report", "Type")),
             ],
             rows=[[name, number, str(types.get(kind, kind))] for name, number, kind in named],
+            compact=True,
         )
     )
     child.tables.append(
