@@ -26,7 +26,7 @@ from agreement.models import Activity, Agreement, Cost, Deliverable, Milestone
 from principals.models import Principal
 from readiness.models import Assessment, Indicator, ReportingRound
 
-from . import aggregates
+from . import aggregates, charts
 from .models import FinalReport, ReportSection
 
 # Sections every report starts with: key, kind, text required, English title (translated).
@@ -710,16 +710,21 @@ def _readiness(part: Part, first: ReportingRound, latest: ReportingRound) -> Non
         ),
     )
     part.tables.append(table)
+    labels = (pgettext("final report", "First round"), pgettext("final report", "Latest round"))
+    series = [(labels[0], [row[2] for row in dnp_rows]), (labels[1], [row[4] for row in dnp_rows])]
     part.charts.append(
         Chart(
             title=table.title,
-            svg=paired_bar_chart(
-                [(row[0], row[2], row[4]) for row in dnp_rows],
-                labels=(
-                    pgettext("final report", "First round"),
-                    pgettext("final report", "Latest round"),
-                ),
+            svg=charts.bar_chart(
+                chart_id="slutredovisning-dnp",
                 title=table.title,
+                desc=pgettext("final report", "The same numbers are in the table above."),
+                categories=[row[0] for row in dnp_rows],
+                series=[
+                    (name, [None if v is None else float(v) for v in vs]) for name, vs in series
+                ],
+                texts=[[fmt_percent(v) if v is not None else "–" for v in vs] for _n, vs in series],
+                max_value=100,
             ),
             description=pgettext("final report", "The same numbers are in the table above."),
         )
@@ -770,45 +775,6 @@ def _reach(part: Part, data: _Data) -> None:
             ],
         )
     )
-
-
-def paired_bar_chart(rows, *, labels: tuple[str, str], title: str) -> str:
-    """A horizontal bar chart of two percentages per group, as SVG with attributes only."""
-    from django.utils.html import escape
-
-    bar, gap, left, width = 14, 12, 190, 300
-    height = 40 + len(rows) * (2 * bar + gap)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" '
-        f'viewBox="0 0 {left + width + 80} {height}" width="{left + width + 80}" '
-        f'height="{height}"><title>{escape(title)}</title>',
-        f'<rect x="{left}" y="4" width="12" height="12" fill="#8fa9c4"/>'
-        f'<text x="{left + 18}" y="15" font-size="12" fill="#1b1b1b">{escape(labels[0])}</text>'
-        f'<rect x="{left + 150}" y="4" width="12" height="12" fill="#00305e"/>'
-        f'<text x="{left + 168}" y="15" font-size="12" fill="#1b1b1b">{escape(labels[1])}</text>',
-    ]
-    y = 30
-    for name, first, latest in rows:
-        parts.append(
-            f'<text x="{left - 8}" y="{y + bar + 4}" font-size="12" text-anchor="end" '
-            f'fill="#1b1b1b">{escape(name)}</text>'
-        )
-        for offset, value, colour in ((0, first, "#8fa9c4"), (bar, latest, "#00305e")):
-            if value is None:
-                parts.append(
-                    f'<text x="{left + 4}" y="{y + offset + 11}" font-size="11" '
-                    f'fill="#4a4a4a">–</text>'
-                )
-                continue
-            w = float(value) / 100 * width
-            parts.append(
-                f'<rect x="{left}" y="{y + offset}" width="{w:.1f}" height="{bar - 2}" '
-                f'fill="{colour}"/><text x="{left + w + 4:.1f}" y="{y + offset + 11}" '
-                f'font-size="11" fill="#1b1b1b">{escape(fmt_percent(value))}</text>'
-            )
-        y += 2 * bar + gap
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def gen_appendices(part: Part, data: _Data, per_initiative) -> None:
