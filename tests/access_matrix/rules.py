@@ -1,0 +1,522 @@
+"""The declared access rules: one (or more) per URL pattern, each with an expectation per role.
+
+Outcomes: OK (200), REDIRECT (302 anywhere but a login page), LOGIN (302 to the portal's login
+page with ?next=<this URL>), ADMIN_LOGIN (302 to the admin's login with ?next=), FORBIDDEN
+(403), NOT_FOUND (404), NOT_ALLOWED (405). In rules about one principal's objects (`scoped`),
+a pair (own, other) gives the outcome against principal A's object and against B's: the
+organiser roles of the matrix are members of A only.
+
+POST-only endpoints are sent an empty or harmless POST aimed at an object the service refuses to
+change (see world.py), so a request that is let through answers with its redirect and nothing
+is written; the test checks the database afterwards. The one exception is marked `mutates`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+OK = "200"
+REDIRECT = "302"
+LOGIN = "302 to login"
+ADMIN_LOGIN = "302 to admin login"
+FORBIDDEN = "403"
+NOT_FOUND = "404"
+NOT_ALLOWED = "405"
+
+ROLES = ("anonymous", "reader_a", "editor_a", "staff", "lead", "government", "admin")
+ORGANISER_ROLES = ("reader_a", "editor_a")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # URL name, or for the admin a label of the group
+    expect: dict
+    args: Callable = lambda w, owner: {}
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    scoped: bool = False  # the object belongs to a principal: tried against A's and B's
+    variant: str = ""  # a second rule for the same URL, e.g. an invalid token
+    mutates: bool = False  # an allowed request changes data: a fresh object per cell
+    gone: Callable | None = None  # for `mutates`: did the request remove the object?
+    covers: str = ""  # admin groups: regular expression over the pattern keys
+    path: Callable | None = None  # admin groups: the representative path
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.variant})" if self.variant else self.name
+
+    def expected(self, role: str, owner: str | None) -> str:
+        value = self.expect[role]
+        if isinstance(value, tuple):
+            return value[0] if owner == "A" else value[1]
+        return value
+
+
+def expect(
+    *,
+    anonymous=LOGIN,
+    organiser=FORBIDDEN,
+    reader=None,
+    editor=None,
+    government=FORBIDDEN,
+    staff=OK,
+    lead=None,
+    admin=None,
+) -> dict:
+    """Organiser roles default to `organiser`; programme lead and administrator to `staff`."""
+    return {
+        "anonymous": anonymous,
+        "reader_a": organiser if reader is None else reader,
+        "editor_a": organiser if editor is None else editor,
+        "staff": staff,
+        "lead": staff if lead is None else lead,
+        "government": government,
+        "admin": staff if admin is None else admin,
+    }
+
+
+EVERYONE = dict.fromkeys(ROLES, OK)
+LOGGED_IN = expect(organiser=OK, government=OK)
+STAFF_ONLY = expect()  # staff, lead and administrator; organisers and the Government 403
+STAFF_POST = expect(staff=REDIRECT)  # let through, refused by the service, redirected
+PROGRAMME_READ = expect(government=OK)  # view_programme / view_aggregates
+PRINCIPAL_VIEW = expect(organiser=(OK, NOT_FOUND), government=NOT_FOUND)
+PRINCIPAL_EDIT = expect(reader=(FORBIDDEN, NOT_FOUND), editor=(OK, NOT_FOUND), government=NOT_FOUND)
+# An organiser's own answers: members and programme staff; the Government never (403).
+ANSWERS_VIEW = expect(organiser=(OK, NOT_FOUND))
+
+
+def pk(key):
+    return lambda w, owner: {"pk": w.objects[key].pk}
+
+
+def owned_pk(key):
+    return lambda w, owner: {"pk": w.objects[key][owner].pk}
+
+
+def principal_pk(w, owner):
+    return {"pk": w.principals[owner].pk}
+
+
+def assessment(w, owner, **extra):
+    return {"principal_pk": w.principals[owner].pk, "round_pk": w.objects["open_round"].pk, **extra}
+
+
+def report_section(key):
+    return lambda w, owner: {"pk": w.objects[key].pk, "section_pk": w.objects["section"].pk}
+
+
+def _fresh_membership(w, owner):
+    from tests.principals.factories import MembershipFactory
+
+    membership = MembershipFactory(principal=w.principals[owner], role="reader")
+    return {"pk": membership.pk}
+
+
+def _membership_gone(kwargs) -> bool:
+    from principals.models import Membership
+
+    return not Membership.objects.filter(pk=kwargs["pk"]).exists()
+
+
+RULES = [
+    # ---------------------------------------------------------------- accounts
+    Rule("login", expect(anonymous=OK, organiser=REDIRECT, government=REDIRECT, staff=REDIRECT)),
+    Rule("logout", dict.fromkeys(ROLES, REDIRECT), method="post"),
+    Rule("password_change", LOGGED_IN),
+    Rule("password_change_done", LOGGED_IN),
+    Rule("password_reset", EVERYONE),
+    Rule("password_reset_done", EVERYONE),
+    # An unknown link shows the "invalid link" page to anyone.
+    Rule(
+        "password_reset_confirm",
+        EVERYONE,
+        args=lambda w, owner: {"uidb64": "MQ", "token": "fel-lank"},
+    ),
+    Rule("password_reset_complete", EVERYONE),
+    Rule("twofactor", LOGGED_IN),
+    Rule("twofactor-setup", LOGGED_IN),
+    # Without a confirmed device there is nothing to verify: on to the setup page.
+    Rule(
+        "twofactor-verify",
+        expect(organiser=REDIRECT, government=REDIRECT, staff=REDIRECT),
+    ),
+    Rule("twofactor-disable", LOGGED_IN, method="post"),  # an empty code: the form again
+    Rule("set-language", dict.fromkeys(ROLES, REDIRECT), method="post"),
+    # ---------------------------------------------------------------- portal
+    Rule("portal:start", expect(organiser=REDIRECT, government=REDIRECT, staff=REDIRECT)),
+    Rule("portal:staff-home", STAFF_ONLY),
+    Rule("portal:government-home", PROGRAMME_READ),
+    Rule("portal:accessibility", EVERYONE),
+    Rule("portal:healthz", EVERYONE),
+    # ---------------------------------------------------------------- principals
+    Rule("principals:home", expect(organiser=REDIRECT, government=OK)),
+    Rule("principals:principal-list", STAFF_ONLY),
+    Rule("principals:principal-export", STAFF_ONLY),
+    Rule("principals:principal-detail", PRINCIPAL_VIEW, args=principal_pk, scoped=True),
+    Rule("principals:principal-update", PRINCIPAL_EDIT, args=principal_pk, scoped=True),
+    Rule("principals:invitation-create", STAFF_ONLY, args=principal_pk, scoped=True),
+    Rule(
+        "principals:invitation-resend",
+        STAFF_POST,
+        args=owned_pk("revoked_invitation"),
+        method="post",
+        scoped=True,
+    ),
+    Rule(
+        "principals:invitation-revoke",
+        STAFF_POST,
+        args=owned_pk("revoked_invitation"),
+        method="post",
+        scoped=True,
+    ),
+    Rule(
+        "principals:membership-delete",
+        expect(staff=REDIRECT),
+        args=_fresh_membership,
+        method="post",
+        scoped=True,
+        mutates=True,
+        gone=_membership_gone,
+    ),
+    # The link in the e-mail is the credential: anyone holding it sees the acceptance page.
+    Rule(
+        "principals:invitation-accept",
+        EVERYONE,
+        args=lambda w, owner: {"token": w.tokens[owner]},
+        scoped=True,
+    ),
+    Rule(
+        "principals:invitation-accept",
+        dict.fromkeys(ROLES, NOT_FOUND),
+        args=lambda w, owner: {"token": "okand-lank"},
+        variant="unknown token",
+    ),
+    Rule("principals:import-upload", STAFF_ONLY),
+    # An upload is seen and applied only by the person who uploaded it (here: staff).
+    Rule(
+        "principals:import-detail",
+        expect(lead=NOT_FOUND, admin=NOT_FOUND),
+        args=pk("import_batch"),
+    ),
+    Rule(
+        "principals:import-apply",
+        expect(staff=REDIRECT, lead=NOT_FOUND, admin=NOT_FOUND),
+        args=pk("import_batch"),
+        method="post",
+    ),
+    # ---------------------------------------------------------------- agreement
+    Rule("agreement:agreement-list", PROGRAMME_READ),
+    Rule("agreement:agreement-create", STAFF_ONLY),
+    Rule("agreement:agreement-detail", PROGRAMME_READ, args=pk("agreement")),
+    Rule("agreement:agreement-update", STAFF_ONLY, args=pk("agreement")),
+    Rule("agreement:agreement-delete", STAFF_ONLY, args=pk("agreement")),
+    Rule(
+        "agreement:fundingyear-create",
+        STAFF_ONLY,
+        args=lambda w, owner: {"agreement_pk": w.objects["agreement"].pk},
+    ),
+    Rule("agreement:fundingyear-update", STAFF_ONLY, args=pk("funding_year")),
+    Rule("agreement:fundingyear-delete", STAFF_ONLY, args=pk("funding_year")),
+    Rule(
+        "agreement:commitment-create",
+        STAFF_ONLY,
+        args=lambda w, owner: {"agreement_pk": w.objects["agreement"].pk},
+    ),
+    Rule("agreement:commitment-update", STAFF_ONLY, args=pk("commitment")),
+    Rule("agreement:commitment-delete", STAFF_ONLY, args=pk("commitment")),
+    Rule(
+        "agreement:activity-create",
+        STAFF_ONLY,
+        args=lambda w, owner: {"agreement_pk": w.objects["agreement"].pk},
+    ),
+    Rule("agreement:initiative-list", PROGRAMME_READ),
+    Rule("agreement:initiative-create", STAFF_ONLY),
+    Rule("agreement:initiative-detail", PROGRAMME_READ, args=pk("initiative")),
+    Rule("agreement:initiative-update", STAFF_ONLY, args=pk("initiative")),
+    Rule("agreement:partner-list", PROGRAMME_READ),
+    Rule("agreement:partner-create", STAFF_ONLY),
+    Rule("agreement:partner-detail", PROGRAMME_READ, args=pk("partner")),
+    Rule("agreement:partner-update", STAFF_ONLY, args=pk("partner")),
+    Rule("agreement:partner-delete", STAFF_ONLY, args=pk("partner")),
+    Rule("agreement:activity-list", PROGRAMME_READ),
+    Rule("agreement:activity-detail", PROGRAMME_READ, args=pk("activity")),
+    Rule("agreement:activity-update", STAFF_ONLY, args=pk("activity")),
+    Rule("agreement:activity-delete", STAFF_ONLY, args=pk("activity")),
+    # "Restore" on an activity that is not archived: let through, nothing to do.
+    Rule(
+        "agreement:activity-archive",
+        STAFF_POST,
+        args=pk("activity"),
+        method="post",
+        data={"restore": "1"},
+    ),
+    Rule(
+        "agreement:milestone-create",
+        STAFF_ONLY,
+        args=lambda w, owner: {"activity_pk": w.objects["activity"].pk},
+    ),
+    Rule("agreement:milestone-update", STAFF_ONLY, args=pk("milestone")),
+    Rule("agreement:milestone-delete", STAFF_ONLY, args=pk("milestone")),
+    Rule(
+        "agreement:deliverable-create",
+        STAFF_ONLY,
+        args=lambda w, owner: {"activity_pk": w.objects["activity"].pk},
+    ),
+    Rule("agreement:deliverable-update", STAFF_ONLY, args=pk("deliverable")),
+    Rule("agreement:deliverable-delete", STAFF_ONLY, args=pk("deliverable")),
+    Rule(
+        "agreement:cost-create",
+        STAFF_ONLY,
+        args=lambda w, owner: {"activity_pk": w.objects["activity"].pk},
+    ),
+    Rule("agreement:cost-update", STAFF_ONLY, args=pk("cost")),
+    Rule("agreement:cost-delete", STAFF_ONLY, args=pk("cost")),
+    Rule(
+        "agreement:progressupdate-create",
+        STAFF_ONLY,
+        args=lambda w, owner: {"activity_pk": w.objects["activity"].pk},
+    ),
+    # ---------------------------------------------------------------- readiness
+    Rule("readiness:round-list", STAFF_ONLY),
+    Rule("readiness:round-create", STAFF_ONLY),
+    Rule("readiness:round-detail", STAFF_ONLY, args=pk("open_round")),
+    # A closed round: reminders and closing are refused with a message.
+    Rule("readiness:round-remind", STAFF_POST, args=pk("closed_round"), method="post"),
+    Rule("readiness:round-close", STAFF_POST, args=pk("closed_round"), method="post"),
+    Rule("readiness:round-extend", STAFF_POST, args=pk("open_round"), method="post"),
+    # An open round cannot be opened again.
+    Rule("readiness:round-open", STAFF_POST, args=pk("open_round"), method="post"),
+    Rule("readiness:framework-list", STAFF_ONLY),
+    Rule("readiness:framework-detail", STAFF_ONLY, args=pk("framework")),
+    Rule("readiness:framework-copy", STAFF_POST, args=pk("framework"), method="post"),
+    # Already published: refused with a message.
+    Rule("readiness:framework-publish", STAFF_POST, args=pk("framework"), method="post"),
+    Rule(
+        "readiness:indicator-edit",
+        STAFF_ONLY,
+        args=lambda w, owner: {"pk": w.objects["draft_indicator"].pk},
+    ),
+    Rule("readiness:assessment-detail", ANSWERS_VIEW, args=assessment, scoped=True),
+    # Only the organiser's own editors fill in; programme staff read and return.
+    Rule(
+        "readiness:assessment-edit",
+        expect(reader=(FORBIDDEN, NOT_FOUND), editor=(OK, NOT_FOUND), staff=FORBIDDEN),
+        args=assessment,
+        scoped=True,
+    ),
+    Rule(
+        "readiness:assessment-receipt",
+        ANSWERS_VIEW,
+        args=lambda w, owner: assessment(w, owner, number=1),
+        scoped=True,
+    ),
+    Rule("readiness:assessment-history", ANSWERS_VIEW, args=assessment, scoped=True),
+    Rule("readiness:assessment-action-plan", ANSWERS_VIEW, args=assessment, scoped=True),
+    Rule("readiness:assessment-export-csv", ANSWERS_VIEW, args=assessment, scoped=True),
+    Rule("readiness:assessment-export-pdf", ANSWERS_VIEW, args=assessment, scoped=True),
+    # Without a comment the return is refused; the round permission is checked first.
+    Rule("readiness:assessment-return", STAFF_POST, args=assessment, method="post", scoped=True),
+    # ---------------------------------------------------------------- reporting: dashboards
+    Rule("reporting:readiness-dashboard", PROGRAMME_READ),
+    Rule(
+        "reporting:readiness-export",
+        PROGRAMME_READ,
+        args=lambda w, owner: {"table": "sammanfattning", "fmt": "csv"},
+    ),
+    Rule("reporting:programme-dashboard", PROGRAMME_READ),
+    Rule(
+        "reporting:programme-export",
+        PROGRAMME_READ,
+        args=lambda w, owner: {"table": "ar", "fmt": "csv"},
+    ),
+    Rule("reporting:opendata", EVERYONE),
+    Rule("reporting:opendata-readiness", EVERYONE, args=lambda w, owner: {"fmt": "json"}),
+    Rule("reporting:opendata-programme", EVERYONE, args=lambda w, owner: {"fmt": "csv"}),
+    Rule("reporting:opendata-schema", EVERYONE),
+    # ---------------------------------------------------------------- reporting: final report
+    Rule("reporting:report-list", STAFF_ONLY),
+    # The agreement already has a report: starting it again returns the existing one.
+    Rule(
+        "reporting:report-create",
+        STAFF_POST,
+        args=lambda w, owner: {"agreement_pk": w.objects["agreement"].pk},
+        method="post",
+    ),
+    Rule("reporting:report-detail", STAFF_ONLY, args=pk("report")),
+    Rule("reporting:report-preview", STAFF_ONLY, args=pk("report")),
+    Rule("reporting:report-pdf", STAFF_ONLY, args=pk("submitted_report")),
+    Rule("reporting:report-xlsx", STAFF_ONLY, args=pk("report")),
+    Rule("reporting:report-transition", STAFF_POST, args=pk("report"), method="post"),
+    # Approving and submitting is the programme lead's (no version: refused as stale).
+    Rule(
+        "reporting:report-submit",
+        expect(staff=FORBIDDEN, lead=REDIRECT, admin=REDIRECT),
+        args=pk("report"),
+        method="post",
+    ),
+    Rule("reporting:report-compare", STAFF_ONLY, args=pk("submitted_report")),
+    Rule(
+        "reporting:submitted-download",
+        STAFF_ONLY,
+        args=lambda w, owner: {"pk": w.objects["submitted_report"].pk, "kind": "json"},
+    ),
+    Rule("reporting:section-create", STAFF_POST, args=pk("report"), method="post"),
+    Rule("reporting:section-update", STAFF_ONLY, args=report_section("report")),
+    # The last fixed section: moving it down and removing it are refused.
+    Rule("reporting:section-move", STAFF_POST, args=report_section("report"), method="post"),
+    Rule("reporting:section-delete", STAFF_POST, args=report_section("report"), method="post"),
+]
+
+
+# ---------------------------------------------------------------- the Django admin, by group
+
+ADMIN_ONLY = {**dict.fromkeys(ROLES, ADMIN_LOGIN), "admin": OK}
+
+
+def _admin(name, **kwargs):
+    from django.urls import reverse
+
+    return lambda w: reverse(f"admin:{name}", kwargs=kwargs or None)
+
+
+def _agreement_admin(suffix):
+    from django.urls import reverse
+
+    return lambda w: reverse(
+        f"admin:agreement_agreement_{suffix}", args=[w.objects["agreement"].pk]
+    )
+
+
+def _view_on_site(w):
+    from django.contrib.contenttypes.models import ContentType
+    from django.urls import reverse
+
+    agreement = w.objects["agreement"]
+    content_type = ContentType.objects.get_for_model(agreement)
+    return reverse("admin:view_on_site", args=[content_type.pk, agreement.pk])
+
+
+def _device_admin(view):
+    from django.urls import reverse
+
+    return lambda w: reverse(
+        f"admin:otp_totp_totpdevice_{view}", args=[w.objects["totp_device"].pk]
+    )
+
+
+def _agreement_redirect(w):
+    from django.urls import reverse
+
+    return reverse("admin:agreement_agreement_changelist") + f"{w.objects['agreement'].pk}/"
+
+
+def _unknown_admin_page(w):
+    from django.urls import reverse
+
+    return reverse("admin:index") + "finns-inte/"
+
+
+ADMIN_RULES = [
+    Rule("admin index", ADMIN_ONLY, covers=r"admin:index", path=_admin("index")),
+    # Logged-in users without admin rights see the login form with a notice; admins go on.
+    Rule(
+        "admin login",
+        {**dict.fromkeys(ROLES, OK), "admin": REDIRECT},
+        covers=r"admin:login",
+        path=_admin("login"),
+    ),
+    Rule(
+        "admin logout",
+        dict.fromkeys(ROLES, REDIRECT),
+        method="post",
+        covers=r"admin:logout",
+        path=_admin("logout"),
+    ),
+    Rule(
+        "admin password change",
+        ADMIN_ONLY,
+        covers=r"admin:password_change",
+        path=_admin("password_change"),
+    ),
+    Rule(
+        "admin password change done",
+        ADMIN_ONLY,
+        covers=r"admin:password_change_done",
+        path=_admin("password_change_done"),
+    ),
+    # Without a field to complete, even an administrator's request is refused.
+    Rule(
+        "admin autocomplete",
+        {**ADMIN_ONLY, "admin": FORBIDDEN},
+        covers=r"admin:autocomplete",
+        path=_admin("autocomplete"),
+    ),
+    Rule("admin jsi18n", ADMIN_ONLY, covers=r"admin:jsi18n", path=_admin("jsi18n")),
+    Rule(
+        "admin view on site",
+        {**ADMIN_ONLY, "admin": REDIRECT},
+        covers=r"admin:view_on_site",
+        path=_view_on_site,
+    ),
+    Rule(
+        "admin app index",
+        ADMIN_ONLY,
+        covers=r"admin:app_list",
+        path=_admin("app_list", app_label="agreement"),
+    ),
+    Rule(
+        "admin changelists",
+        ADMIN_ONLY,
+        covers=r"admin:\w+_changelist",
+        path=_admin("agreement_agreement_changelist"),
+    ),
+    Rule(
+        "admin add forms",
+        ADMIN_ONLY,
+        covers=r"admin:\w+_add",
+        path=_admin("agreement_agreement_add"),
+    ),
+    Rule(
+        "admin change forms",
+        ADMIN_ONLY,
+        covers=r"admin:(?!password_change$)\w+_change",
+        path=_agreement_admin("change"),
+    ),
+    Rule(
+        "admin delete confirmations",
+        ADMIN_ONLY,
+        covers=r"admin:\w+_delete",
+        path=_agreement_admin("delete"),
+    ),
+    Rule(
+        "admin history",
+        ADMIN_ONLY,
+        covers=r"admin:\w+_history",
+        path=_agreement_admin("history"),
+    ),
+    Rule(
+        "admin object redirects",
+        {**ADMIN_ONLY, "admin": REDIRECT},
+        covers=r"route:[\w/]+/<path:object_id>/",
+        path=_agreement_redirect,
+    ),
+    # OTP_ADMIN_HIDE_SENSITIVE_DATA: a device's secret is never shown, not even to an admin.
+    Rule(
+        "admin two-step device config",
+        {**ADMIN_ONLY, "admin": FORBIDDEN},
+        covers=r"admin:otp_totp_totpdevice_config",
+        path=_device_admin("config"),
+    ),
+    Rule(
+        "admin two-step device QR code",
+        {**ADMIN_ONLY, "admin": FORBIDDEN},
+        covers=r"admin:otp_totp_totpdevice_qrcode",
+        path=_device_admin("qrcode"),
+    ),
+    Rule(
+        "admin unknown pages",
+        {**ADMIN_ONLY, "admin": NOT_FOUND},
+        covers=r"route:.*\(\?P<url>\.\*\)\$",
+        path=_unknown_admin_page,
+    ),
+]
