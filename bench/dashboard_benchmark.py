@@ -1,0 +1,354 @@
+"""Dashboard response times at 5 000 organisers, 8 rounds and 30 indicators, under gunicorn.
+
+Needs PostgreSQL: DATABASE_URL=postgres://user@host:5432/anything .venv/bin/python
+bench/dashboard_benchmark.py. It creates a throwaway database on that server (the name in
+DATABASE_URL with the suffix _dashbench), generates the data with bulk_create, starts gunicorn
+(2 sync workers, loopback, a free port), sends a bounded number of sequential requests to each
+dashboard page and to /healthz, prints median and 95th percentile and each page's ratio to
+/healthz (target: at most 5), stops gunicorn and drops the database. Not a timed test.
+"""
+
+import datetime
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+ORGANISERS = 5_000
+ROUNDS = 8
+INDICATORS = 30
+REQUESTS = 40  # per page, after 5 warm-up requests
+TARGET_RATIO = 5.0
+
+
+def generate():
+    """Organisers, 8 closed rounds of submitted self-assessments (some resubmitted), a programme."""
+    from stdnum.se import orgnr
+
+    from agreement import data_2020
+    from agreement.models import Activity, Cost, Deliverable, Milestone, ProgressUpdate
+    from principals.models import County, Principal
+    from readiness.demo import _answer
+    from readiness.models import Assessment, AssessmentVersion, Indicator, ReportingRound
+    from readiness.services import framework_load_default
+
+    rng = random.Random(2026)
+    counties = list(County.objects.all())
+    kinds = ["KOMMUN"] * 290 + ["REGION"] * 21 + ["ENSKILD"] * (ORGANISERS - 311)
+    principals = []
+    for i, kind in enumerate(kinds):
+        body = f"{'2' if kind != 'ENSKILD' else '5'}5{i:07d}"[:9]
+        principals.append(
+            Principal(
+                organisation_number=orgnr.format(body + orgnr.luhn.calc_check_digit(body)),
+                name=f"Benchmark-huvudman {i}",
+                organiser_type=kind,
+                county=counties[i % len(counties)],
+                pupils=rng.randint(20, 20_000),
+                is_demo=True,
+            )
+        )
+    principals = Principal.objects.bulk_create(principals, batch_size=1000)
+    framework, _created = framework_load_default(actor="benchmark")
+    area = framework.areas.order_by("-order").first()
+    existing = framework.indicators.count()
+    for n in range(INDICATORS - existing):
+        Indicator.objects.create(
+            framework=framework,
+            area=area,
+            code=f"extra-{n}",
+            question=f"Extra fråga {n}?",
+            answer_type=Indicator.AnswerType.RATING,
+            initiative=13,
+            order=100 + n,
+        )
+    indicators = list(framework.indicators.all())
+    start = datetime.date(2019, 3, 1)
+    for r in range(ROUNDS):
+        opens = start + datetime.timedelta(days=182 * r)
+        reporting_round = ReportingRound.objects.create(
+            name=f"Benchmark-omgång {r + 1}",
+            opens_on=opens,
+            closes_on=opens + datetime.timedelta(days=45),
+            framework_version=framework,
+        )
+        chosen = [p for p in principals if rng.random() < 0.85]
+        assessments = Assessment.objects.bulk_create(
+            [Assessment(principal=p, round=reporting_round, state="submitted") for p in chosen],
+            batch_size=2000,
+        )
+        versions, current = [], []
+        for assessment in assessments:
+            level = min(1.0, 0.15 + 0.1 * r + rng.uniform(-0.1, 0.1))
+            resubmitted = rng.random() < 0.3
+            for number in (1, 2) if resubmitted else (1,):
+                answers = {
+                    i.code: {"value": _answer(i, level, rng), "comment": ""} for i in indicators
+                }
+                versions.append(
+                    AssessmentVersion(
+                        assessment=assessment,
+                        number=number,
+                        kind="submitted",
+                        framework_version=framework,
+                        answers=answers,
+                        created_by_label="benchmark",
+                    )
+                )
+            current.append(len(versions) - 1)
+        versions = AssessmentVersion.objects.bulk_create(versions, batch_size=2000)
+        for assessment, index in zip(assessments, current, strict=True):
+            assessment.current = versions[index]
+        Assessment.objects.bulk_update(assessments, ["current"], batch_size=2000)
+
+    agreement, _created = data_2020.load()
+    initiatives = list(agreement.initiatives.all())
+    through = Deliverable.principals.through
+    links = []
+    for a in range(60):
+        activity = Activity.objects.create(
+            agreement=agreement,
+            title=f"Benchmark-insats {a}",
+            status=Activity.Status.ONGOING,
+            planned_start=datetime.date(2021, 1, 1),
+            planned_end=datetime.date(2022, 12, 1),
+        )
+        activity.initiatives.set([initiatives[a % len(initiatives)]])
+        Milestone.objects.bulk_create(
+            Milestone(
+                activity=activity,
+                title=f"Delmål {m}",
+                due_on=datetime.date(2021, 1 + m, 1),
+                completed_on=datetime.date(2021, 1 + m, 1 + rng.randint(0, 20)) if m % 3 else None,
+            )
+            for m in range(6)
+        )
+        Cost.objects.bulk_create(
+            Cost(
+                activity=activity,
+                incurred_on=datetime.date(2020 + q // 4, 1 + 3 * (q % 4), 15),
+                amount=Decimal(rng.randint(5_000, 40_000)),
+                category=rng.choice(Cost.Category.values),
+            )
+            for q in range(1, 12)
+        )
+        ProgressUpdate.objects.bulk_create(
+            ProgressUpdate(
+                activity=activity,
+                reported_on=datetime.date(2021, 1 + m, 10),
+                rating=rng.choice(["green", "amber", "red"]),
+                done="Benchmark",
+            )
+            for m in range(0, 12, 2)
+        )
+        for d in range(5):
+            deliverable = Deliverable.objects.create(
+                activity=activity,
+                kind=rng.choice(Deliverable.Kind.values),
+                title=f"Leverans {a}-{d}",
+                delivered_on=datetime.date(2021, 3, 1) + datetime.timedelta(days=30 * d),
+            )
+            links += [
+                through(deliverable=deliverable, principal=p) for p in rng.sample(principals, 40)
+            ]
+    through.objects.bulk_create(links, batch_size=5000, ignore_conflicts=True)
+
+
+def aggregation_breakdown() -> None:
+    """Time the database work alone, in-process, to tell it from rendering in the page figures."""
+    from reporting import aggregates
+
+    rounds = aggregates.rounds_to_show()
+    chosen = aggregates.default_round(rounds)
+    by_framework = aggregates.indicators_of(r.framework_version_id for r in rounds)
+    for label, work in [
+        (
+            "readiness_overview",
+            lambda: aggregates.readiness_overview(reporting_round=chosen, suppress=True),
+        ),
+        (
+            "readiness_trend",
+            lambda: aggregates.readiness_trend(
+                rounds=rounds,
+                indicator_code="idp",
+                suppress=True,
+                indicators_by_framework=by_framework,
+            ),
+        ),
+        ("open_readiness_records", aggregates.open_readiness_records),
+    ]:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            work()
+            times.append((time.perf_counter() - started) * 1000)
+        print(f"  in-process {label}: {min(times):.0f} ms")
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure(base: str, path: str, cookie: str | None) -> list[float]:
+    times = []
+    for n in range(5 + REQUESTS):
+        headers = {"Cookie": cookie} if cookie else {}
+        request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 (loopback)
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+            response.read()
+            assert response.status == 200, (path, response.status)
+        if n >= 5:
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    import environ
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("bench/dashboard_benchmark.py needs DATABASE_URL=postgres://... (skipped)")
+        return 0
+    config = environ.Env.db_url_config(url)
+    bench_name = f"{config['NAME']}_dashbench"
+    import psycopg
+
+    admin = psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
+    admin.execute(f'CREATE DATABASE "{bench_name}"')
+    bench_url = url.rsplit("/", 1)[0] + "/" + bench_name
+    os.environ["DATABASE_URL"] = bench_url
+    server = None
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connections
+
+        from tests.portal.factories import government_user, staff_user
+
+        call_command("migrate", verbosity=0)
+        started = time.monotonic()
+        generate()
+        with connections["default"].cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(
+            f"Generated {ORGANISERS} organisers, {ROUNDS} rounds, {INDICATORS} indicators "
+            f"in {time.monotonic() - started:.1f} s"
+        )
+        aggregation_breakdown()
+        staff = session_cookie(staff_user(username="bench-staff"))
+        government = session_cookie(government_user(username="bench-government"))
+        connections.close_all()
+
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": bench_url,
+            "DEBUG": "False",
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "config.wsgi",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        pages = [
+            ("/healthz (trivial view)", "/healthz", None),
+            ("Readiness dashboard, staff", "/rapporter/beredskap/", staff),
+            ("Readiness dashboard, government", "/rapporter/beredskap/", government),
+            (
+                "Readiness, filtered (county 01, municipalities)",
+                "/rapporter/beredskap/?lan=01&typ=KOMMUN&indikator=fidus",
+                government,
+            ),
+            ("Readiness export (CSV, by county)", "/rapporter/beredskap/export/lan.csv", staff),
+            ("Programme dashboard, staff", "/rapporter/program/", staff),
+            ("Open data page", "/rapporter/oppna-data/", None),
+            ("Open data, readiness JSON", "/rapporter/oppna-data/beredskap.json", None),
+        ]
+        results = []
+        for label, path, cookie in pages:
+            times = measure(base, path, cookie)
+            results.append((label, statistics.median(times), p95(times)))
+        trivial_median, trivial_p95 = results[0][1], results[0][2]
+        print(f"{REQUESTS} sequential requests per page after 5 warm-up requests")
+        print(f"{'page':50} {'median ms':>10} {'p95 ms':>9} {'ratio':>7}")
+        worst = 0.0
+        for label, median, high in results:
+            ratio = median / trivial_median
+            if label != results[0][0]:
+                worst = max(worst, ratio)
+            print(f"{label:50} {median:10.1f} {high:9.1f} {ratio:6.1f}×")
+        verdict = "met" if worst <= TARGET_RATIO else "NOT met"
+        print(
+            f"Trivial view p95 {trivial_p95:.1f} ms. Worst page ratio {worst:.1f}× "
+            f"(target ≤ {TARGET_RATIO:.0f}×): {verdict}"
+        )
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        admin.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
+        admin.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
