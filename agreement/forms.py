@@ -36,7 +36,28 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class RecordsField(forms.ModelMultipleChoiceField):
+    """Refuses ids outside a 64-bit integer as invalid choices instead of querying them
+    (SQLite raises OverflowError for such a number in an IN list: a server error)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            try:
+                number = int(str(pk).strip())
+            except ValueError:
+                continue  # the parent refuses it as it always has
+            if not -(2**63) <= number < 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 def formfield(db_field, **kwargs):
+    if isinstance(db_field, models.ManyToManyField):
+        kwargs["form_class"] = RecordsField
     if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
         kwargs["widget"] = DateInput
     elif isinstance(db_field, models.DecimalField):
