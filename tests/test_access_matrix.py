@@ -3,8 +3,9 @@
 A URL pattern without a rule fails `test_every_url_pattern_has_a_rule` (so a new URL cannot
 escape), and so does a rule whose URL no longer exists. `test_access` runs one rule per test
 against every role (and, for an organiser's objects, against principal A's and B's), reports
-each cell that differs, checks that no response leaks another organiser's answers, and that
-nothing in the database changed. The data is built once for the module (tests/access_matrix).
+each cell that differs, checks that no response leaks another organiser's answers (nor, to
+organisers and anonymous visitors, another organiser's name), and that nothing in the database
+changed. The data is built once for the module (tests/access_matrix).
 """
 
 import hashlib
@@ -24,6 +25,7 @@ from tests.access_matrix.rules import (
     ADMIN_RULES,
     LOGIN,
     OK,
+    ORGANISER_ROLES,
     REDIRECT,
     ROLES,
     RULES,
@@ -146,6 +148,16 @@ def forbidden_secrets(role: str) -> list[str]:
     return [world_module.SECRET_A, world_module.SECRET_B]
 
 
+def hidden_principals(world, role: str) -> list[str]:
+    """Organisers whose very name a role must not see: another organiser's, for members of A;
+    any, for anonymous visitors (open data are aggregates)."""
+    if role in ORGANISER_ROLES:
+        return [world.principals["B"].name]
+    if role == "anonymous":
+        return [p.name for p in world.principals.values()]
+    return []
+
+
 def client_for(world, role: str, fresh: bool = False) -> Client:
     """A client logged in as the role: the module's session, or a new one after a POST."""
     client = Client(raise_request_exception=False)
@@ -201,6 +213,10 @@ def run(rule, world):
             for secret in forbidden_secrets(role):
                 if secret.encode() in content:
                     mismatches.append(f"{where}: the response shows {secret} {url}")
+            if not rule.names_principal:
+                for name in hidden_principals(world, role):
+                    if name.encode() in content:
+                        mismatches.append(f"{where}: the response names {name} {url}")
         if rule.mutates:
             allowed = expected not in (LOGIN, ADMIN_LOGIN) and not expected.startswith("4")
             if rule.gone(kwargs) != allowed:

@@ -39,6 +39,7 @@ class Rule:
     gone: Callable | None = None  # for `mutates`: did the request remove the object?
     covers: str = ""  # admin groups: regular expression over the pattern keys
     path: Callable | None = None  # admin groups: the representative path
+    names_principal: bool = False  # the page may name the principal (e.g. to a token holder)
 
     @property
     def label(self) -> str:
@@ -184,6 +185,7 @@ RULES = [
         EVERYONE,
         args=lambda w, owner: {"token": w.tokens[owner]},
         scoped=True,
+        names_principal=True,
     ),
     Rule(
         "principals:invitation-accept",
