@@ -37,15 +37,24 @@ def _rounds(today: datetime.date) -> list[tuple[str, datetime.date, datetime.dat
     ]
 
 
-def _answer(indicator, level: float, rng: random.Random):
+def _difficulty(principal, indicator) -> float:
+    """How far along an organiser must be before this indicator is met; fixed per pair, so
+    what is in place stays in place and more falls into place as the organiser matures."""
+    seed = zlib.crc32(f"{principal.organisation_number}-{indicator.code}".encode())
+    return random.Random(seed).uniform(0.05, 0.95)
+
+
+def _answer(indicator, level: float, difficulty: float, rng: random.Random):
     """A plausible answer for an organiser at `level` (0 = nothing in place, 1 = all done)."""
     kind = indicator.answer_type
-    good = rng.random() < level
+    good = level >= difficulty
+    progress = min(1.0, level / difficulty)
     if kind == "rating":
-        if rng.random() < 0.03:
+        if rng.random() < 0.02:
             return Rating.NOT_RELEVANT
-        index = round(level * 4 + rng.uniform(-1.2, 1.2))
-        return RATING_LADDER[max(0, min(4, index))]
+        if good:
+            return Rating.ACHIEVED
+        return RATING_LADDER[max(0, min(3, round(progress * 3 + rng.uniform(-0.6, 0.4))))]
     if kind == "yes_no":
         return "yes" if good else "no"
     if kind == "single_choice":
@@ -59,7 +68,7 @@ def _answer(indicator, level: float, rng: random.Random):
             return sorted(rng.sample(achieved, k=rng.randint(1, min(2, len(achieved)))))
         return [others[0]]
     if kind == "percentage":
-        return max(0, min(100, round(level * 100 + rng.uniform(-15, 10))))
+        return 100 if good else max(0, round(progress * 90 + rng.uniform(-10, 5)))
     if kind == "integer":
         return rng.randint(20, 900)
     return ""
@@ -88,9 +97,9 @@ def load(stdout) -> list[tuple[str, str]]:
         for principal in principals:
             rng = random.Random(zlib.crc32(f"{principal.organisation_number}-{name}".encode()))
             base = random.Random(zlib.crc32(principal.organisation_number.encode())).uniform(
-                0.1, 0.55
+                0.1, 0.8
             )
-            level = min(1.0, base + 0.17 * round_index)
+            level = min(1.0, base + 0.15 * round_index)
             roll = rng.random()
             if is_open:
                 state = "submitted" if roll < 0.4 else "draft" if roll < 0.7 else None
@@ -103,7 +112,7 @@ def load(stdout) -> list[tuple[str, str]]:
             for indicator in indicators:
                 if state == "draft" and rng.random() > share:
                     continue
-                value = _answer(indicator, level, rng)
+                value = _answer(indicator, level, _difficulty(principal, indicator), rng)
                 if value in ("", None, []):
                     continue
                 answers[indicator.code] = {"value": value, "comment": ""}
