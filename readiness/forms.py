@@ -10,7 +10,9 @@ from principals.models import County, Principal
 from .models import DNP_TAG, FrameworkVersion, Indicator, ReportingRound
 
 Types = Indicator.AnswerType
-WHOLE_NUMBER = re.compile(r"^-?\d+$")
+# At most 18 digits: longer numbers are no answer to any question (and Python refuses to read
+# numbers of more than 4 300 digits).
+WHOLE_NUMBER = re.compile(r"^-?\d{1,18}$")
 
 
 def value_name(code: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, mailers
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,6 +33,9 @@ from .models import (
 REMINDER_INTERVAL = timedelta(hours=24)
 MAX_TEXT = 5000
 MAX_COMMENT = 2000
+# PostgreSQL cannot store NUL in text or JSON: refused with Django's own (translated) message.
+NUL = "\x00"
+NUL_REFUSED = ProhibitNullCharactersValidator.message
 
 # ---------------------------------------------------------------- framework
 
@@ -274,6 +278,8 @@ def _value_error(indicator: Indicator, value) -> str | None:
             return _("Enter text.")
         if len(value) > MAX_TEXT:
             return _("Keep the answer to at most %(n)s characters.") % {"n": MAX_TEXT}
+        if NUL in value:
+            return str(NUL_REFUSED)
     return None
 
 
@@ -306,6 +312,9 @@ def validate_answers(
         comment = answer.get("comment", "")
         if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
             errors[code] = _("Keep the comment to at most %(n)s characters.") % {"n": MAX_COMMENT}
+            continue
+        if NUL in comment:
+            errors[code] = str(NUL_REFUSED)
             continue
         value = answer.get("value")
         if is_answered(value):

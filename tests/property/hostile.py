@@ -143,9 +143,7 @@ def counts() -> dict[str, int]:
     return {
         model._meta.label: model._base_manager.count()
         for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS
-        and model._meta.managed
-        and not model._meta.proxy
+        if model._meta.app_label in PROJECT_APPS and model._meta.managed and not model._meta.proxy
     }
 
 
@@ -186,7 +184,7 @@ def snapshot(obj) -> dict:
     }
 
 
-class rollback:  # noqa: N801 - used as a context manager
+class rollback:
     """Each example runs in a savepoint that is rolled back, so examples do not interact."""
 
     def __enter__(self):
