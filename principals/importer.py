@@ -157,9 +157,12 @@ def parse_bytes(content: bytes, filename: str, parsed: Parsed | None = None) -> 
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
+        text = None
+    # NUL characters mean UTF-16 or binary (and PostgreSQL cannot store them in text).
+    if text is None or "\x00" in text:
         raise ImportFileError(
             _("%(file)s is not UTF-8 text. Save it as UTF-8 and try again.") % {"file": filename}
-        ) from None
+        )
     stripped = text.lstrip()
     if not stripped:
         raise ImportFileError(_("%(file)s is empty.") % {"file": filename})
@@ -192,6 +195,17 @@ def _parse_json(text: str, filename: str, parsed: Parsed) -> None:
             _("%(file)s is not valid JSON (line %(line)s, column %(col)s: %(msg)s).")
             % {"file": filename, "line": exc.lineno, "col": exc.colno, "msg": exc.msg}
         ) from None
+    except RecursionError:  # nested deeper than Python's parser goes: no register looks so
+        raise ImportFileError(
+            _("%(file)s is not valid JSON (line %(line)s, column %(col)s: %(msg)s).")
+            % {"file": filename, "line": 1, "col": 1, "msg": "nested too deeply"}
+        ) from None
+    if "\\u0000" in text.lower():  # an escaped NUL: PostgreSQL cannot store it in text
+        line = text[: text.lower().index("\\u0000")].count("\n") + 1
+        raise ImportFileError(
+            _("%(file)s is not valid JSON (line %(line)s, column %(col)s: %(msg)s).")
+            % {"file": filename, "line": line, "col": 1, "msg": "\\u0000 is not allowed"}
+        )
     found = False
     if isinstance(data, dict):
         for key, kind in (

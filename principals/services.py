@@ -255,6 +255,7 @@ def import_batch_create(
     *, actor, filename: str, content: bytes, full: bool, skip_invalid: bool
 ) -> ImportBatch:
     """Keep the uploaded file and its dry-run report; raises ImportFileError for bad files."""
+    filename = filename.replace("\x00", "")  # PostgreSQL cannot store NUL in text
     parsed = importer.parse_bytes(content, filename)
     plan = importer.build_plan(parsed, full=full, skip_invalid=skip_invalid)
     return ImportBatch.objects.create(
