@@ -27,8 +27,16 @@ def outputs(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with transaction.atomic():
+            from django.contrib.auth.models import Group, Permission
+
+            from portal.roles import ensure_role_groups
+            from principals.models import County, Municipality
+            from principals.reference import load_reference_data
             from tests.portal.factories import staff_user
 
+            # Module-scoped: earlier transactional tests may have flushed the reference data.
+            ensure_role_groups(Group, Permission)
+            load_reference_data(County, Municipality)
             staff = staff_user(username="outputs-staff")
             agreement = report_agreement()
             readiness_dataset()
