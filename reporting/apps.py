@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     """Dashboards and open data (dashboards.py) and the final report (final_report.py).
 
-    Each part declares its own navigation and start-page sections; they are merged here.
+    Each part declares its own navigation and page sections; they are merged here.
     """
 
     name = "reporting"
@@ -16,6 +16,7 @@ class ReportingConfig(AppConfig):
 
         self.navigation = []
         self.start_sections = {}
+        self.principal_sections = []
         for name in ("reporting.urls_dashboards", "reporting.urls_report"):
             try:
                 module = import_module(name)
@@ -25,3 +26,4 @@ class ReportingConfig(AppConfig):
                 continue
             self.navigation += getattr(module, "NAVIGATION", [])
             self.start_sections.update(getattr(module, "START_SECTIONS", {}))
+            self.principal_sections += getattr(module, "PRINCIPAL_SECTIONS", [])
