@@ -320,7 +320,13 @@ def _parse_csv(text: str, filename: str, parsed: Parsed) -> None:
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("%(file)s could not be read as CSV (line %(line)s: %(msg)s).")
+            % {"file": filename, "line": reader.line_num, "msg": exc}
+        ) from None
     reader.fieldnames = header
     if "schoolUnitCode" in header:
         kind, required = "unit", {"schoolUnitCode", "displayName", "organizationNumber"}

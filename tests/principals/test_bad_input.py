@@ -34,3 +34,11 @@ def test_an_escaped_nul_in_json_is_refused_with_a_message(login, staff):
     assert response.status_code == 200
     assert "är inte giltig JSON" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_a_csv_header_that_cannot_be_read_is_refused_with_a_message(login, staff):
+    upload = SimpleUploadedFile("register.csv", b"organizationNumber\rdisplayName;x\n1;2\n")
+    response = login(staff).post(reverse("principals:import-upload"), {"file": upload})
+    assert response.status_code == 200
+    assert "kunde inte läsas som CSV" in response.content.decode()
+    assert not ImportBatch.objects.exists()

@@ -133,7 +133,7 @@ def test_invitation_accept(client, token, data):
 def test_invitation_link_with_a_hostile_token(client, db, path_token):
     url = reverse("principals:invitation-accept", args=["x"]).replace("/x/", "/")
     response = client.get(url + path_token.replace("/", "") + "/")
-    assert response.status_code in (404, 200)
+    assert response.status_code in (404, 200, 301)  # 301: APPEND_SLASH
 
 
 NUL_CSV = b"organizationNumber;displayName;organizerType\n559900-0063;A\x00;ENSKILD\n"
@@ -144,6 +144,7 @@ NUL_JSON = b'[{"organizationNumber": "559900-0063", "displayName": "A\\u0000"}]'
 @example(content=NUL_CSV, name="register.csv", full=False)
 @example(content=NUL_JSON, name="register.json", full=False)
 @example(content=b"[" * 5000, name="register.json", full=False)
+@example(content=b"a\rb;organizationNumber\n", name="register.csv", full=False)
 @example(content=NUL_CSV.replace(b"\x00", b""), name="register\x00.csv", full=True)
 @PROPERTY
 def test_import_upload_and_apply(client, staff, content, name, full):
