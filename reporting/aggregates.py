@@ -39,6 +39,8 @@ from portal.permissions import VIEW_PRINCIPAL_DATA
 from principals.models import County, Municipality, Principal
 from readiness.models import Assessment, Indicator, Rating, ReportingRound, YesNo
 
+from .cache import cached
+
 # The one place the small-group threshold is defined.
 SUPPRESSION_THRESHOLD = 5
 
@@ -437,6 +439,7 @@ def _group_rows(
     return rows
 
 
+@cached
 def readiness_overview(
     *,
     reporting_round: ReportingRound | None,
@@ -550,6 +553,7 @@ class ReadinessTrend:
     points: list[TrendPoint]
 
 
+@cached
 def readiness_trend(
     *,
     rounds: Sequence[ReportingRound],
@@ -659,6 +663,7 @@ class PrincipalComparison:
     rows: list[ComparisonRow]
 
 
+@cached
 def principal_comparison(
     *, principal: Principal, reporting_round: ReportingRound | None
 ) -> PrincipalComparison:
@@ -796,6 +801,7 @@ def _quarter_label(day: datetime.date) -> str:
     return f"{day.year} K{(day.month - 1) // 3 + 1}"
 
 
+@cached
 def programme_money(*, agreement: Agreement) -> tuple[list[MoneyRow], list[MoneyRow], MoneyRow]:
     """Per funding year and per year × initiative: allocated, budgeted, spent, remaining.
 
@@ -960,6 +966,7 @@ def ratings_by_quarter(*, agreement: Agreement) -> list[dict]:
     return list(quarters.values())
 
 
+@cached
 def programme_reach(
     *, agreement: Agreement, suppress: bool
 ) -> tuple[ReachRow, list[ReachRow], list[ReachRow]]:
@@ -1009,6 +1016,7 @@ def programme_reach(
     return total, type_rows, county_rows
 
 
+@cached
 def programme_overview(
     *, agreement: Agreement | None, suppress: bool, today: datetime.date | None = None
 ) -> ProgrammeOverview:
@@ -1026,6 +1034,7 @@ def programme_overview(
     return result
 
 
+@cached
 def funding_by_year(*, agreements: Sequence[Agreement] | None = None) -> list[dict]:
     """Open data: per agreement and funding year, allocated, budgeted, spent and remaining.
 
@@ -1084,6 +1093,7 @@ def published_rounds(*, today: datetime.date | None = None) -> list[ReportingRou
     return sorted(rounds, key=lambda r: (r.opens_on, r.pk))
 
 
+@cached
 def open_readiness_records(*, today: datetime.date | None = None) -> list[dict]:
     """Open data: suppressed readiness figures per closed round, nationally, by type and county.
 
@@ -1218,6 +1228,7 @@ def open_readiness_records(*, today: datetime.date | None = None) -> list[dict]:
     return records
 
 
+@cached
 def open_programme_records() -> list[dict]:
     """Open data: each agreement's funding and spending per year (no personal data)."""
     return [

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.text import slugify
@@ -24,6 +25,7 @@ from portal.permissions import VIEW_AGGREGATES, VIEW_PROGRAMME, permission_requi
 from principals.models import Principal
 
 from . import aggregates, charts, exports
+from . import cache as page_cache
 from .aggregates import SIZE_BANDS, Figure, ReadinessFilters
 from .exports import AMOUNT, DECIMAL, INT, PERCENT, Column, Table, format_cell, response_for
 
@@ -401,17 +403,19 @@ def _all_tables(blocks: dict) -> dict[str, Table]:
     return tables
 
 
-@require_GET
-@permission_required(VIEW_AGGREGATES)
-def readiness_dashboard(request):
-    state = _readiness_state(request)
-    return render(
-        request,
-        "reporting/dashboard_readiness.html",
+def _page_key(request, name: str, *parts) -> str:
+    """Cache key of a page's body: the query string as given and who may see small groups."""
+    suppress = aggregates.suppresses_for(request.user)
+    return page_cache.make_key(name, request.GET.urlencode(), suppress, *parts)
+
+
+def _body(request, template: str, state: dict, export_url: str) -> str:
+    return render_to_string(
+        template,
         {
             **state,
             "query": request.GET.urlencode(),
-            "export_url": "reporting:readiness-export",
+            "export_url": export_url,
             "threshold": aggregates.SUPPRESSION_THRESHOLD,
         },
     )
@@ -419,15 +423,37 @@ def readiness_dashboard(request):
 
 @require_GET
 @permission_required(VIEW_AGGREGATES)
-def readiness_export(request, table: str, fmt: str):
-    if fmt not in FORMATS:
-        raise Http404
+def readiness_dashboard(request):
+    body = page_cache.fragment(
+        _page_key(request, "readiness-page"),
+        lambda: _body(
+            request,
+            "reporting/partials/dash_readiness_body.html",
+            _readiness_state(request),
+            "reporting:readiness-export",
+        ),
+    )
+    return render(request, "reporting/dashboard_readiness.html", {"body": body})
+
+
+def _readiness_download(request, table: str, fmt: str) -> HttpResponse:
     state = _readiness_state(request)
     found = _all_tables(state["blocks"]).get(table)
     if found is None:
         raise Http404
     round_part = slugify(state["round"].name) if state["round"] else "ingen-omgang"
     return response_for(found, fmt, f"beredskap-{table}-{round_part}")
+
+
+@require_GET
+@permission_required(VIEW_AGGREGATES)
+def readiness_export(request, table: str, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    return page_cache.response(
+        _page_key(request, "readiness-export", table, fmt),
+        lambda: _readiness_download(request, table, fmt),
+    )
 
 
 # ---------------------------------------------------------------- programme
@@ -712,24 +738,19 @@ def _programme_blocks(o) -> dict:
 @require_GET
 @permission_required(VIEW_PROGRAMME)
 def programme_dashboard(request):
-    state = _programme_state(request)
-    return render(
-        request,
-        "reporting/dashboard_programme.html",
-        {
-            **state,
-            "query": request.GET.urlencode(),
-            "export_url": "reporting:programme-export",
-            "threshold": aggregates.SUPPRESSION_THRESHOLD,
-        },
+    body = page_cache.fragment(
+        _page_key(request, "programme-page"),
+        lambda: _body(
+            request,
+            "reporting/partials/dash_programme_body.html",
+            _programme_state(request),
+            "reporting:programme-export",
+        ),
     )
+    return render(request, "reporting/dashboard_programme.html", {"body": body})
 
 
-@require_GET
-@permission_required(VIEW_PROGRAMME)
-def programme_export(request, table: str, fmt: str):
-    if fmt not in FORMATS:
-        raise Http404
+def _programme_download(request, table: str, fmt: str) -> HttpResponse:
     state = _programme_state(request)
     found = _all_tables(state["blocks"]).get(table)
     if found is None:
@@ -738,23 +759,40 @@ def programme_export(request, table: str, fmt: str):
     return response_for(found, fmt, f"program-{table}-{year}")
 
 
+@require_GET
+@permission_required(VIEW_PROGRAMME)
+def programme_export(request, table: str, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    return page_cache.response(
+        _page_key(request, "programme-export", table, fmt),
+        lambda: _programme_download(request, table, fmt),
+    )
+
+
 # ---------------------------------------------------------------- open data
 
 
 @require_GET
 def opendata_page(request):
-    return render(
-        request,
-        "reporting/opendata_index.html",
-        {
-            "schemas": [
-                (_("Readiness figures (skoldigistod-beredskap)"), exports.READINESS_FIELDS),
-                (_("Funding and spending (skoldigistod-finansiering)"), exports.PROGRAMME_FIELDS),
-            ],
-            "threshold": aggregates.SUPPRESSION_THRESHOLD,
-            "rounds": aggregates.published_rounds(),
-        },
+    body = page_cache.fragment(
+        page_cache.make_key("opendata-page"),
+        lambda: render_to_string(
+            "reporting/partials/dash_opendata_body.html",
+            {
+                "schemas": [
+                    (_("Readiness figures (skoldigistod-beredskap)"), exports.READINESS_FIELDS),
+                    (
+                        _("Funding and spending (skoldigistod-finansiering)"),
+                        exports.PROGRAMME_FIELDS,
+                    ),
+                ],
+                "threshold": aggregates.SUPPRESSION_THRESHOLD,
+                "rounds": aggregates.published_rounds(),
+            },
+        ),
     )
+    return render(request, "reporting/opendata_index.html", {"body": body})
 
 
 def _opendata_response(name: str, fields, records, fmt: str):
@@ -784,21 +822,32 @@ def _opendata_response(name: str, fields, records, fmt: str):
 
 @require_GET
 def opendata_readiness(request, fmt: str):
-    return _opendata_response(
-        "skoldigistod-beredskap",
-        exports.READINESS_FIELDS,
-        aggregates.open_readiness_records(),
-        fmt,
+    """The file is kept until the data changes; "generated" says when it was computed."""
+    if fmt not in ("json", "csv"):
+        raise Http404
+    return page_cache.response(
+        page_cache.make_key("opendata-readiness", fmt),
+        lambda: _opendata_response(
+            "skoldigistod-beredskap",
+            exports.READINESS_FIELDS,
+            aggregates.open_readiness_records(),
+            fmt,
+        ),
     )
 
 
 @require_GET
 def opendata_programme(request, fmt: str):
-    return _opendata_response(
-        "skoldigistod-finansiering",
-        exports.PROGRAMME_FIELDS,
-        aggregates.open_programme_records(),
-        fmt,
+    if fmt not in ("json", "csv"):
+        raise Http404
+    return page_cache.response(
+        page_cache.make_key("opendata-programme", fmt),
+        lambda: _opendata_response(
+            "skoldigistod-finansiering",
+            exports.PROGRAMME_FIELDS,
+            aggregates.open_programme_records(),
+            fmt,
+        ),
     )
 
 

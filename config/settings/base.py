@@ -80,6 +80,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# CACHE_URL: locmemcache:// (default, one cache per process); to share one cache between app
+# servers dbcache://cache_table (then `manage.py createcachetable`), or redis://host:6379/0
+# with the redis package installed.
+# The dashboards keep computed figures here (reporting/cache.py).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -243,3 +243,49 @@ def test_principal_comparison(data):
 
     absent = aggregates.principal_comparison(principal=data.kommuner[12], reporting_round=data.main)
     assert not absent.submitted and absent.own_dnp_ready is None
+
+
+@pytest.mark.parametrize("suppress", [False, True])
+def test_cached_figures_equal_freshly_computed_ones(data, suppress):
+    from django.core.cache import cache
+
+    filters = ReadinessFilters(organiser_type="KOMMUN")
+    rounds = aggregates.rounds_to_show()
+    calls = [
+        (aggregates.readiness_overview, {"reporting_round": data.main, "suppress": suppress}),
+        (
+            aggregates.readiness_overview,
+            {"reporting_round": data.earlier, "filters": filters, "suppress": suppress},
+        ),
+        (
+            aggregates.readiness_trend,
+            {"rounds": rounds, "indicator_code": "idp", "filters": filters, "suppress": suppress},
+        ),
+        (aggregates.open_readiness_records, {}),
+    ]
+    for function, kwargs in calls:
+        fresh = function.uncached(**kwargs)
+        first = function(**kwargs)  # computed and stored
+        assert cache.get(_key_of(function, kwargs)) is not None
+        second = function(**kwargs)  # read back from the cache
+        assert first == fresh and second == fresh
+        assert second is not first
+
+
+def _key_of(function, kwargs):
+    from reporting.cache import make_key
+
+    return make_key(f"{function.__module__}.{function.__qualname__}", kwargs)
+
+
+def test_a_change_moves_the_data_version(data, staff):
+    from readiness.services import assessment_return
+    from reporting.cache import data_version
+
+    before = data_version()
+    assert data_version() == before  # reading changes nothing
+    cached = overview(data)
+    assessment = Assessment.objects.filter(round=data.main, state="submitted").first()
+    assessment_return(assessment=assessment, comment="Fel svar", actor=staff)
+    assert data_version() != before
+    assert overview(data).submitted == Figure(cached.submitted.value - 1)

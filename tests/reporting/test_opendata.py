@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from readiness.models import ReportingRound
+from readiness.models import Assessment, ReportingRound
 from reporting.exports import PROGRAMME_FIELDS, READINESS_FIELDS
 from tests.agreement.factories import (
     ActivityBudgetFactory,
@@ -168,3 +168,26 @@ def test_query_count_is_flat(client, data, django_assert_num_queries):
             submit(principal, reporting_round, {"idp": "own", "mfa": "achieved"})
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_files_are_served_from_the_cache_until_the_data_changes(client, data, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from readiness.services import assessment_return
+
+    url = reverse("reporting:opendata-readiness", args=["json"])
+    first = client.get(url).json()
+    with CaptureQueriesContext(connection) as warm:
+        again = client.get(url).json()
+    assert again == first
+    assert [q["sql"][:19] for q in warm.captured_queries] == ["SELECT (SELECT MAX("]
+    assessment = Assessment.objects.filter(round=data.main, state="submitted").first()
+    assessment_return(assessment=assessment, comment="Rätta", actor=staff)
+    changed = client.get(url).json()
+    national = [
+        r
+        for r in changed["records"]
+        if r["measure"] == "submitted" and r["breakdown"] == "national" and r["round"] == "Hösten"
+    ]
+    assert national[0]["organisers"] == 17

@@ -1,0 +1,174 @@
+"""Cached figures and dashboard pages, keyed by a data version that every relevant change moves.
+
+Computing the readiness figures takes a second or more at national scale, while the data
+changes a few times an hour. So results are kept in Django's cache (CACHE_URL) under a key
+holding the function, its arguments, the language and `data_version()`: one cheap query for
+the highest id of every table the figures are made from, the newest audit event and admin log
+entry, and today's date (round status and overdue milestones follow the calendar).
+
+Why that is enough: every change made through the portal's services records an audit event
+(project rule), bulk imports record theirs in bulk, the Django admin writes a log entry,
+self-assessment versions are append-only, and demo loading and other bulk inserts add rows
+with new ids. A change therefore moves the version and the next request computes afresh; old
+entries simply expire. `TIMEOUT` bounds the one case the version cannot see: a write committed
+out of id order by a concurrent transaction.
+"""
+
+import dataclasses
+import datetime
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, models
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+# Seconds an entry lives at most; it is normally replaced sooner because the version moved.
+TIMEOUT = 60 * 15
+PREFIX = "reporting:1:"
+
+
+def _version_models() -> list[type[models.Model]]:
+    """Tables whose new rows change a figure (updates and deletions record an audit event)."""
+    from django.contrib.admin.models import LogEntry
+
+    from agreement.models import (
+        ActivityBudget,
+        Agreement,
+        Cost,
+        Deliverable,
+        FundingYear,
+        Initiative,
+        Milestone,
+        ProgressUpdate,
+    )
+    from portal.models import AuditEvent
+    from principals.models import County, Municipality, Principal
+    from readiness.models import (
+        Assessment,
+        AssessmentVersion,
+        FrameworkVersion,
+        Indicator,
+        ReportingRound,
+    )
+
+    return [
+        AuditEvent,
+        LogEntry,
+        Principal,
+        Principal.municipalities.through,
+        County,
+        Municipality,
+        FrameworkVersion,
+        Indicator,
+        ReportingRound,
+        Assessment,
+        AssessmentVersion,
+        Agreement,
+        FundingYear,
+        Initiative,
+        ActivityBudget,
+        Cost,
+        Milestone,
+        ProgressUpdate,
+        Deliverable.principals.through,
+    ]
+
+
+@functools.cache
+def _version_sql() -> str:
+    quote = connection.ops.quote_name
+    parts = [
+        f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 (model names)
+        for m in _version_models()
+    ]
+    return "SELECT " + ", ".join(parts)
+
+
+def data_version() -> str:
+    """A token that changes whenever data behind any figure changes, or the day turns; one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql())
+        row = cursor.fetchone()
+    return datetime.date.today().isoformat() + ":" + ".".join(str(v or 0) for v in row)
+
+
+def _part(value: Any) -> Any:
+    """A stable, hashable description of an argument: model instances by label and pk."""
+    if isinstance(value, models.Model):
+        return (value._meta.label, value.pk)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            *(_part(getattr(value, f.name)) for f in dataclasses.fields(value)),
+        )
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _part(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_part(v) for v in value]
+        return tuple(sorted(items, key=repr) if isinstance(value, set | frozenset) else items)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"cannot make a cache key of {type(value).__name__}")
+
+
+def make_key(name: str, *parts: Any, version: str | None = None) -> str:
+    """Cache key for `name` with these parts, the active language and the data version."""
+    version = data_version() if version is None else version
+    described = repr((name, translation.get_language(), version, _part(list(parts))))
+    return PREFIX + name + ":" + hashlib.sha256(described.encode()).hexdigest()
+
+
+_MISSING = object()
+
+
+def cached(func: Callable) -> Callable:
+    """Keep a keyword-only function's result under its arguments and the data version.
+
+    The uncached function stays reachable as `func.uncached` (tests compare the two).
+    """
+
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        key = make_key(f"{func.__module__}.{func.__qualname__}", kwargs)
+        found = cache.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        result = func(**kwargs)
+        cache.set(key, result, TIMEOUT)
+        return result
+
+    wrapper.uncached = func
+    return wrapper
+
+
+def fragment(key: str, render: Callable[[], str]) -> SafeString:
+    """Rendered HTML without per-request values (no CSRF token, nonce or user name) by key."""
+    found = cache.get(key)
+    if found is None:
+        found = str(render())
+        cache.set(key, found, TIMEOUT)
+    return mark_safe(found)  # noqa: S308 (our own rendered template, escaped when rendered)
+
+
+def response(key: str, build: Callable[[], HttpResponse]) -> HttpResponse:
+    """A download's body and headers by key, rebuilt into a fresh response on each hit."""
+    found = cache.get(key)
+    if found is None:
+        built = build()
+        found = (built.status_code, built.content, list(built.items()))
+        if built.status_code == 200:
+            cache.set(key, found, TIMEOUT)
+        else:
+            return built
+    status, content, headers = found
+    result = HttpResponse(content, status=status)
+    for name, value in headers:
+        result[name] = value
+    return result
