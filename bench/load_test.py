@@ -184,10 +184,14 @@ def prepare() -> dict:
     from readiness.models import FrameworkVersion, ReportingRound
     from tests.portal.factories import staff_user
 
-    # dashboard_benchmark.generate() calls the demo's answer maker without the question's
-    # difficulty the demo has since gained: give every question a middling one.
+    # An older dashboard_benchmark.generate() calls the demo's answer maker without the
+    # question's difficulty the demo has since gained: then give every question a middling one.
     original = readiness_demo._answer
-    readiness_demo._answer = lambda indicator, level, rng: original(indicator, level, 0.5, rng)
+
+    def answer(indicator, level, *rest):
+        return original(indicator, level, *((0.5, *rest) if len(rest) == 1 else rest))
+
+    readiness_demo._answer = answer
     try:
         generate()
     finally:
