@@ -1,11 +1,12 @@
 """Every reporting test starts with an empty cache, so no figure leaks from one test to another."""
 
 import pytest
-from django.core.cache import cache
+
+from reporting.cache import clear
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    cache.clear()
+    clear()
     yield
-    cache.clear()
+    clear()

@@ -122,11 +122,12 @@ def _query_counts(client, url, params=None) -> tuple[int, int]:
     The warm request reads no figures: of the tables behind them it touches only the one
     query for the data version.
     """
-    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    cache.clear()
+    from reporting.cache import clear
+
+    clear()
     with CaptureQueriesContext(connection) as cold:
         assert client.get(url, params or {}).status_code == 200
     with CaptureQueriesContext(connection) as warm:
@@ -215,6 +216,30 @@ def test_a_returned_submission_leaves_the_cached_page_at_once(login, staff, gove
         assert "78,3\xa0%" not in page and "73,9\xa0%" in page  # 17 of 23
     again = staff_client.get(reverse("reporting:readiness-export", args=["typ", "csv"]))
     assert again.content != export.content
+
+
+def test_a_shared_cache_with_process_copies_shows_changes_at_once(
+    login, staff, data, tmp_path, settings
+):
+    """With a cache outside the process (here files), each process's copy is never stale."""
+    from readiness.models import Assessment
+    from readiness.services import assessment_return
+    from reporting import cache as reporting_cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    assert reporting_cache._layered()
+    client = login(staff)
+    for _ in range(2):
+        assert "78,3&nbsp;%" in client.get(READINESS).content.decode()
+    assessment = Assessment.objects.filter(round=data.main, state="submitted").first()
+    assessment_return(assessment=assessment, comment="Rätta svaren", actor=staff)
+    assert "73,9&nbsp;%" in client.get(READINESS).content.decode()
+    reporting_cache.clear()
 
 
 def test_a_new_submission_shows_at_once(login, staff, data):
