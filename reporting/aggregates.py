@@ -3,7 +3,8 @@
 Aggregation happens in the database: one query returns counts for whole groups (organiser
 type × county, round, quarter), and Python only adds up that bounded number of group rows. Each
 public function takes keyword-only arguments and returns plain dataclasses, so the dashboards,
-the exports, open data and the final report all show the same figures.
+the exports, open data and the final report all show the same figures. The costly ones are
+`@cached` (reporting/cache.py): kept until any data behind them changes; `.uncached` computes.
 
 Suppression: a cell that counts fewer than `SUPPRESSION_THRESHOLD` organisers (but more than
 none) is withheld from viewers who may not see individual organisers' answers (`suppress=True`);
