@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 class LanguageMiddleware:
@@ -56,3 +56,29 @@ class TwoFactorMiddleware:
             settings.STATIC_URL,
         ]
         return any(path.startswith(prefix) for prefix in prefixes)
+
+
+class SessionTouchMiddleware:
+    """Keep an active session alive without writing it on every request.
+
+    A session expires SESSION_COOKIE_AGE after it was last saved. Instead of saving it on
+    every request (SESSION_SAVE_EVERY_REQUEST), it is saved when it was last touched more than
+    SESSION_TOUCH_SECONDS ago, so the idle limit holds to within that margin and most page
+    views cost no database write. Must come right after SessionMiddleware.
+    """
+
+    KEY = "_touched"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or not session.accessed or session.is_empty():
+            return response
+        now = int(timezone.now().timestamp())
+        # A session that is being saved anyway counts as touched now.
+        if session.modified or now - session.get(self.KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+            session[self.KEY] = now
+        return response

@@ -53,7 +53,6 @@ def test_idle_limit_comes_from_the_environment():
     code = "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)"
     result = run_manage("local", "shell", "-c", code, extra_env={"SESSION_IDLE_SECONDS": "900"})
     assert result.stdout.strip().splitlines()[-1] == "900", result.stderr
-    assert settings.SESSION_SAVE_EVERY_REQUEST
 
 
 def test_password_change_ends_other_sessions_but_keeps_this_one(client, staff, password):
@@ -73,3 +72,20 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(client, staff, p
     assert response.status_code == 302
     assert client.get(PAGE).status_code == 200
     assert other.get(PAGE)["Location"].startswith(LOGIN)
+
+
+def test_requests_within_a_minute_do_not_rewrite_the_session(client, staff, password):
+    from django.contrib.sessions.models import Session
+
+    login(client, staff, password)
+    key = client.session.session_key
+    start = timezone.now()
+    with at(start + timedelta(seconds=settings.SESSION_TOUCH_SECONDS + 1)):
+        client.get(PAGE)
+    touched = Session.objects.get(session_key=key).expire_date
+    with at(start + timedelta(seconds=settings.SESSION_TOUCH_SECONDS + 20)):
+        client.get(PAGE)
+    assert Session.objects.get(session_key=key).expire_date == touched
+    with at(start + timedelta(seconds=3 * settings.SESSION_TOUCH_SECONDS)):
+        client.get(PAGE)
+    assert Session.objects.get(session_key=key).expire_date > touched
