@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.throwaway import postgres_url_or_none, throwaway_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 ORGANISERS = 5_000
@@ -263,28 +266,14 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> int:
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    if postgres_url_or_none() is None:
         print("bench/dashboard_benchmark.py needs DATABASE_URL=postgres://... (skipped)")
         return 0
-    config = environ.Env.db_url_config(url)
-    bench_name = f"{config['NAME']}_dashbench"
-    import psycopg
+    with throwaway_database("dashbench", keep=bool(os.environ.get("DASHBENCH_KEEP"))):
+        return run(os.environ["DATABASE_URL"])
 
-    admin = psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    admin.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
-    admin.execute(f'CREATE DATABASE "{bench_name}"')
-    bench_url = url.rsplit("/", 1)[0] + "/" + bench_name
-    os.environ["DATABASE_URL"] = bench_url
+
+def run(bench_url: str) -> int:
     os.environ.setdefault("CACHE_URL", "dbcache://dashbench_cache")
     server = None
     try:
@@ -392,12 +381,6 @@ def main() -> int:
         if server is not None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-        from django.db import connections
-
-        connections.close_all()
-        if not os.environ.get("DASHBENCH_KEEP"):
-            admin.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
-        admin.close()
     return 0
 
 

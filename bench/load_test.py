@@ -180,22 +180,10 @@ def prepare() -> dict:
 
     from bench.dashboard_benchmark import generate
     from principals.models import Membership, Principal
-    from readiness import demo as readiness_demo
     from readiness.models import FrameworkVersion, ReportingRound
     from tests.portal.factories import staff_user
 
-    # An older dashboard_benchmark.generate() calls the demo's answer maker without the
-    # question's difficulty the demo has since gained: then give every question a middling one.
-    original = readiness_demo._answer
-
-    def answer(indicator, level, *rest):
-        return original(indicator, level, *((0.5, *rest) if len(rest) == 1 else rest))
-
-    readiness_demo._answer = answer
-    try:
-        generate()
-    finally:
-        readiness_demo._answer = original
+    generate()
     framework = FrameworkVersion.objects.published().order_by("-pk").first()
     today = timezone.localdate()
     reporting_round = ReportingRound.objects.create(
@@ -319,29 +307,18 @@ def main() -> int:
     if args.users != ORGANISERS + STAFF + ANONYMOUS:
         parser.error(f"the mix is fixed at {ORGANISERS + STAFF + ANONYMOUS} users")
 
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("bench/load_test.py needs DATABASE_URL=postgres://... (nothing done)")
         return 2
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    import environ
-    import psycopg
+    from bench.throwaway import throwaway_database
 
-    config = environ.Env.db_url_config(url)
-    name = f"{config['NAME']}_loadtest"
-    admin = psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    db_url = url.rsplit("/", 1)[0] + "/" + name
-    os.environ["DATABASE_URL"] = db_url
+    with throwaway_database("loadtest", keep=args.keep_db) as db_url:
+        return run(args, db_url)
+
+
+def run(args, db_url: str) -> int:
     server = None
     work = Path(tempfile.mkdtemp(prefix="loadtest-"))
     try:
@@ -357,7 +334,8 @@ def main() -> int:
         with connections["default"].cursor() as cursor:
             cursor.execute("ANALYZE")
         connections.close_all()
-        print(f"Database {name} migrated and loaded in {time.monotonic() - started:.0f} s")
+        database = db_url.rsplit("/", 1)[-1]
+        print(f"Database {database} migrated and loaded in {time.monotonic() - started:.0f} s")
         (work / "plan.json").write_text(json.dumps(plan))
 
         port = free_port()
@@ -442,14 +420,6 @@ def main() -> int:
         if server is not None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-        from django.db import connections
-
-        connections.close_all()
-        if args.keep_db:
-            print(f"Kept database {name}")
-        else:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 if __name__ == "__main__":
