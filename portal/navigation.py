@@ -1,7 +1,7 @@
 """Navigation and start-page sections contributed by each app through its AppConfig.
 
 An app lists `navigation = [(url_name, label, permission_or_role), ...]` and may name
-`start_sections = {role: template}` (staff and government start pages) and
+`start_sections = {role: template or [templates]}` (staff and government start pages) and
 `principal_sections = [template, ...]` (included on a principal's page with `principal`,
 `can_edit` and `user` in the context); the portal shows those a user may see.
 """
@@ -29,12 +29,14 @@ def items_for(user, current_path: str) -> list[dict]:
 
 
 def start_sections(role: Role) -> list[str]:
+    """Templates for a role's start page; an app may give one template or a list."""
     key = Role.STAFF if role == Role.ADMIN else role
-    return [
-        config.start_sections[key]
-        for config in apps.get_app_configs()
-        if key in getattr(config, "start_sections", {})
-    ]
+    templates: list[str] = []
+    for config in apps.get_app_configs():
+        section = getattr(config, "start_sections", {}).get(key)
+        if section:
+            templates += [section] if isinstance(section, str) else list(section)
+    return templates
 
 
 def principal_sections() -> list[str]:

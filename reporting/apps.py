@@ -25,5 +25,6 @@ class ReportingConfig(AppConfig):
                     raise
                 continue
             self.navigation += getattr(module, "NAVIGATION", [])
-            self.start_sections.update(getattr(module, "START_SECTIONS", {}))
+            for role, template in getattr(module, "START_SECTIONS", {}).items():
+                self.start_sections.setdefault(role, []).append(template)
             self.principal_sections += getattr(module, "PRINCIPAL_SECTIONS", [])
