@@ -8,7 +8,7 @@ Editing needs an editor membership (a reader gets 403) or the staff permission.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from portal.permissions import MANAGE_PRINCIPALS, VIEW_PRINCIPAL_DATA
+from portal.permissions import MANAGE_PRINCIPALS, VIEW_AGGREGATES, VIEW_PRINCIPAL_DATA
 
 from .models import Membership, Principal
 
@@ -72,3 +72,12 @@ def get_principal_for_edit(user, pk) -> Principal:
     if not can_edit(user, principal):
         raise PermissionDenied
     return principal
+
+
+def get_principal_for_answers(user, pk) -> Principal:
+    """An organiser's own answers: its members and staff. Readers of aggregates (the
+    Government) are refused outright (403): they never see one organiser's answers."""
+    reads_only_aggregates = user.has_perm(VIEW_AGGREGATES) and not sees_all_principals(user)
+    if reads_only_aggregates and not member_principals(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return get_principal_for_view(user, pk)

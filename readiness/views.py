@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from portal.concurrency import EditConflict
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
-from portal.roles import Role, role_of
 from principals import access
 from principals.models import Principal
 
@@ -41,9 +40,7 @@ Types = Indicator.AnswerType
 
 def _principal_and_round(request, principal_pk, round_pk):
     """Individual answers: members and staff only; government viewers never (403)."""
-    if role_of(request.user) == Role.GOVERNMENT:
-        raise PermissionDenied
-    principal = access.get_principal_for_view(request.user, principal_pk)
+    principal = access.get_principal_for_answers(request.user, principal_pk)
     reporting_round = get_object_or_404(
         ReportingRound.objects.select_related("framework_version"), pk=round_pk
     )

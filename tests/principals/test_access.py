@@ -190,3 +190,20 @@ def test_staff_reach_every_page(login, staff, objects):
             continue
         expected = 404 if "/import/" in url and url != reverse("principals:import-upload") else 200
         assert client.get(url).status_code == expected, url  # another person's upload: 404
+
+
+def test_answers_are_for_members_and_staff_never_for_aggregate_readers(
+    staff, government, editor_a, reader_a, principal_a, principal_b
+):
+    assert access.get_principal_for_answers(staff, principal_b.pk) == principal_b
+    assert access.get_principal_for_answers(editor_a, principal_a.pk) == principal_a
+    assert access.get_principal_for_answers(reader_a, principal_a.pk) == principal_a
+    with pytest.raises(Http404):
+        access.get_principal_for_answers(editor_a, principal_b.pk)
+    with pytest.raises(PermissionDenied):
+        access.get_principal_for_answers(government, principal_a.pk)
+
+
+def test_a_government_viewer_who_is_also_a_member_sees_own_answers(government, principal_a):
+    MembershipFactory(user=government, principal=principal_a)
+    assert access.get_principal_for_answers(government, principal_a.pk) == principal_a
