@@ -9,7 +9,7 @@ def portal(request) -> dict:
     user = getattr(request, "user", None)
     authenticated = bool(user and user.is_authenticated)
     return {
-        "demo_data_loaded": DemoDataset.objects.exists,
+        "demo_data_loaded": DemoDataset.objects.present,
         "user_role": role_of(user) if authenticated else Role.NONE,
         "navigation": (lambda: items_for(user, request.path)) if authenticated else [],
         "admin_url": "/" + settings.ADMIN_URL,

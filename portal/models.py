@@ -2,8 +2,11 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,33 +45,50 @@ class AuditEventQuerySet(models.QuerySet):
         )
 
 
+class AuditAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    DELETED = "deleted", _("Deleted")
+    ARCHIVED = "archived", _("Archived")
+    RESTORED = "restored", _("Restored")
+    IMPORTED = "imported", _("Imported")
+    DEACTIVATED = "deactivated", _("Deactivated")
+    INVITED = "invited", _("Invited")
+    INVITATION_RESENT = "invitation_resent", _("Invitation resent")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    MEMBER_ADDED = "member_added", _("Member added")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
+    DRAFT_SAVED = "draft_saved", _("Draft saved")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for correction")
+    REOPENED = "reopened", _("Reopened")
+    REMINDER_SENT = "reminder_sent", _("Reminder sent")
+    OPENED = "opened", _("Opened")
+    EXTENDED = "extended", _("Extended")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+
+
+# Events that only record who drafted, was reminded or invited: they change no figure, so
+# reporting's cache ignores them (reporting/cache.py; partial index below).
+BOOKKEEPING_ACTIONS = (
+    AuditAction.DRAFT_SAVED.value,
+    AuditAction.REMINDER_SENT.value,
+    AuditAction.INVITED.value,
+    AuditAction.INVITATION_RESENT.value,
+    AuditAction.INVITATION_REVOKED.value,
+    AuditAction.INVITATION_ACCEPTED.value,
+    AuditAction.MEMBER_ADDED.value,
+    AuditAction.MEMBER_REMOVED.value,
+)
+
+
 class AuditEvent(models.Model):
     """One append-only row per change to organiser or programme data: who, when, what."""
 
-    class Action(models.TextChoices):
-        CREATED = "created", _("Created")
-        CHANGED = "changed", _("Changed")
-        DELETED = "deleted", _("Deleted")
-        ARCHIVED = "archived", _("Archived")
-        RESTORED = "restored", _("Restored")
-        IMPORTED = "imported", _("Imported")
-        DEACTIVATED = "deactivated", _("Deactivated")
-        INVITED = "invited", _("Invited")
-        INVITATION_RESENT = "invitation_resent", _("Invitation resent")
-        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
-        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
-        MEMBER_ADDED = "member_added", _("Member added")
-        MEMBER_REMOVED = "member_removed", _("Member removed")
-        DRAFT_SAVED = "draft_saved", _("Draft saved")
-        SUBMITTED = "submitted", _("Submitted")
-        RETURNED = "returned", _("Returned for correction")
-        REOPENED = "reopened", _("Reopened")
-        REMINDER_SENT = "reminder_sent", _("Reminder sent")
-        OPENED = "opened", _("Opened")
-        EXTENDED = "extended", _("Extended")
-        CLOSED = "closed", _("Closed")
-        PUBLISHED = "published", _("Published")
-        STATUS_CHANGED = "status_changed", _("Status changed")
+    Action = AuditAction
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -93,10 +113,27 @@ class AuditEvent(models.Model):
         verbose_name = _("history event")
         verbose_name_plural = _("history")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-occurred_at"]),
+            models.Index(
+                fields=["id"],
+                name="audit_figure_changes",
+                condition=~models.Q(action__in=BOOKKEEPING_ACTIONS),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.object_repr}"
+
+
+class DemoDatasetManager(models.Manager):
+    CACHE_KEY = "portal:demo-dataset-present"
+
+    def present(self) -> bool:
+        """Whether demo data is loaded. Every page asks, so the answer is kept in the cache for
+        a minute; saving or deleting the marker clears it (a per-process cache elsewhere may
+        show or hide the notice up to a minute late)."""
+        return cache.get_or_set(self.CACHE_KEY, self.exists, 60)
 
 
 class DemoDataset(models.Model):
@@ -104,9 +141,16 @@ class DemoDataset(models.Model):
 
     loaded_at = models.DateTimeField(auto_now=True)
 
+    objects = DemoDatasetManager()
+
     class Meta:
         verbose_name = _("demo data set")
         verbose_name_plural = _("demo data sets")
 
     def __str__(self) -> str:
         return f"Demo {self.loaded_at:%Y-%m-%d %H:%M}"
+
+
+@receiver([post_save, post_delete], sender=DemoDataset)
+def _demo_marker_changed(**kwargs) -> None:
+    cache.delete(DemoDatasetManager.CACHE_KEY)

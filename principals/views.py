@@ -273,7 +273,7 @@ def invitation_accept(request, token):
             form.add_error(None, error)
         else:
             if created:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="portal.backends.PortalModelBackend")
                 messages.success(
                     request, _("Welcome! Your account is ready. Your user name is your e-mail.")
                 )

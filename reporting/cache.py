@@ -3,21 +3,26 @@
 Computing the readiness figures takes a second or more at national scale, while the data
 changes a few times an hour. So results are kept in Django's cache (CACHE_URL) under a key
 holding the function, its arguments, the language and `data_version()`: one cheap query for
-the highest id of every table the figures are made from, the newest audit event and admin log
-entry, and today's date (round status and overdue milestones follow the calendar).
+the highest id of every table the figures are made from, the newest audit event that may move
+a figure and admin log entry, and today's date (round status and overdue milestones follow the
+calendar).
 
 Why that is enough: every change made through the portal's services records an audit event
-(project rule), bulk imports record theirs in bulk, the Django admin writes a log entry,
-self-assessment versions are append-only, and demo loading and other bulk inserts add rows
-with new ids. A change therefore moves the version and the next request computes afresh; old
-entries simply expire. `TIMEOUT` bounds the one case the version cannot see: a write committed
-out of id order by a concurrent transaction.
+(project rule), bulk imports record theirs in bulk, the Django admin writes a log entry, a
+self-assessment counts only once its submission (an audit event) makes it current, and demo
+loading and other bulk inserts add rows with new ids. A change therefore moves the version and
+the next request computes afresh; old entries simply expire. Events that change no figure do
+not move it (draft saves, reminders, invitations, memberships, accounts, the final report's
+text), so organisers drafting during an open round do not empty the cache. `TIMEOUT` bounds
+the one case the version cannot see: a write committed out of id order by a concurrent
+transaction.
 """
 
 import dataclasses
 import datetime
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -72,7 +77,11 @@ def clear() -> None:
 
 
 def _version_models() -> list[type[models.Model]]:
-    """Tables whose new rows change a figure (updates and deletions record an audit event)."""
+    """Tables whose new rows change a figure (updates and deletions record an audit event).
+
+    Not the self-assessment versions: every draft save adds one, and a version only counts
+    once its submission (an audit event) makes it an assessment's current one.
+    """
     from django.contrib.admin.models import LogEntry
 
     from agreement.models import (
@@ -85,18 +94,10 @@ def _version_models() -> list[type[models.Model]]:
         Milestone,
         ProgressUpdate,
     )
-    from portal.models import AuditEvent
     from principals.models import County, Municipality, Principal
-    from readiness.models import (
-        Assessment,
-        AssessmentVersion,
-        FrameworkVersion,
-        Indicator,
-        ReportingRound,
-    )
+    from readiness.models import Assessment, FrameworkVersion, Indicator, ReportingRound
 
     return [
-        AuditEvent,
         LogEntry,
         Principal,
         Principal.municipalities.through,
@@ -106,7 +107,6 @@ def _version_models() -> list[type[models.Model]]:
         Indicator,
         ReportingRound,
         Assessment,
-        AssessmentVersion,
         Agreement,
         FundingYear,
         Initiative,
@@ -118,19 +118,77 @@ def _version_models() -> list[type[models.Model]]:
     ]
 
 
+def _unrelated_subjects() -> list[type[models.Model]]:
+    """Audit subjects no figure is made from: accounts, invitations, reminders, the report."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from principals.models import Invitation, Membership
+    from readiness.models import Reminder
+    from reporting.models import FinalReport, ReportReminder, ReportSection, SubmittedReport
+
+    return [
+        get_user_model(),
+        TOTPDevice,
+        Invitation,
+        Membership,
+        Reminder,
+        FinalReport,
+        ReportSection,
+        SubmittedReport,
+        ReportReminder,
+    ]
+
+
+def _literal(value: str) -> str:
+    """An identifier-like constant of our own as an SQL string literal."""
+    if not re.fullmatch(r"[a-z0-9_]+", value):
+        raise ValueError(value)
+    return f"'{value}'"
+
+
 @functools.cache
 def _version_sql() -> str:
+    """One query: the newest id of each table, and of the audit events that may move a figure.
+
+    The audit part reads the partial index `audit_figure_changes` backwards, skipping
+    bookkeeping events (drafts, reminders, invitations) and events about unrelated subjects.
+    Its constants are literals, so the planner can match the index's condition.
+    """
+    from portal.models import BOOKKEEPING_ACTIONS, AuditEvent
+
     quote = connection.ops.quote_name
     parts = [
         f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 (model names)
         for m in _version_models()
     ]
+    actions = ", ".join(_literal(a) for a in BOOKKEEPING_ACTIONS)
+    subjects = " OR ".join(
+        f"(app_label = {_literal(m._meta.app_label)} AND model = {_literal(m._meta.model_name)})"
+        for m in _unrelated_subjects()
+    )
+    parts.append(
+        f"(SELECT MAX(id) FROM {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (model names)
+        f"WHERE NOT (action IN ({actions})) AND content_type_id NOT IN "
+        f"(SELECT id FROM django_content_type WHERE {subjects}))"
+    )
     return "SELECT " + ", ".join(parts)
+
+
+def _prepared_cursor():
+    """On PostgreSQL a cursor binding on the server, so psycopg prepares a query it runs often
+    on the same pooled connection: planning the version query costs more than running it."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 def data_version() -> str:
     """A token that changes whenever data behind any figure changes, or the day turns; one query."""
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(_version_sql())
         row = cursor.fetchone()
     return datetime.date.today().isoformat() + ":" + ".".join(str(v or 0) for v in row)

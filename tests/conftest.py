@@ -70,7 +70,7 @@ def login(client):
     """Log a user in on the test client and return the client."""
 
     def _login(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="portal.backends.PortalModelBackend")
         return client
 
     return _login

@@ -101,9 +101,7 @@ def world(django_db_setup, django_db_blocker):
         built = world_module.build()
         for role in ROLES[1:]:
             client = Client()
-            client.force_login(
-                built.users[role], backend="django.contrib.auth.backends.ModelBackend"
-            )
+            client.force_login(built.users[role], backend="portal.backends.PortalModelBackend")
             built.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
         yield built
         transaction.set_rollback(True)
@@ -164,7 +162,7 @@ def client_for(world, role: str, fresh: bool = False) -> Client:
     if role == "anonymous":
         return client
     if fresh:
-        client.force_login(world.users[role], backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(world.users[role], backend="portal.backends.PortalModelBackend")
     else:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     return client

@@ -73,23 +73,35 @@ TEMPLATES = [
 ]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
+
+def pooled(database: dict) -> dict:
+    """PostgreSQL through Django's connection pool; other databases as they are."""
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["pool"] = True
+        database["CONN_MAX_AGE"] = 0
+        # Queries bind their parameters in the client (Django's default), which psycopg never
+        # prepares; the few that use a server-binding cursor (reporting/cache.py) are prepared
+        # on their fifth run on a pooled connection. Needs Django's pool or a direct
+        # connection, not an external pooler in transaction mode.
+        database["OPTIONS"].setdefault("prepare_threshold", 5)
+    return database
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": pooled(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# CACHE_URL: locmemcache:// (default, one cache per process); to share one cache between app
-# servers dbcache://cache_table (then `manage.py createcachetable`), or redis://host:6379/0
-# with the redis package installed.
-# The dashboards keep computed figures here (reporting/cache.py).
+# CACHE_URL: locmemcache:// (default, one cache per process); in production one cache shared
+# by all workers, preferably redis://host:6379/0 (django-redis), or dbcache://cache_table
+# (then `manage.py createcachetable`). The dashboards keep computed figures here
+# (reporting/cache.py); with a shared cache also sessions, users and permissions (below).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache"))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.backends.PortalModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -109,6 +121,15 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=60 * 60 * 2)
 # Activity keeps the session alive; it is rewritten at most once a minute (SessionTouchMiddleware).
 SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache when all processes share one (Redis, database) and written
+# through to the database; a per-process cache (the default) could keep a logged-out session
+# alive in another worker, so then they are read from the database. The same holds for the
+# signed-in users and their permissions kept by portal.backends.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SHARED_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # Login throttling: five failures for the same user name from the same address locks for 15 min.

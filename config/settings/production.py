@@ -1,15 +1,12 @@
 """Production: every secret, host and database comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, pooled
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES = {"default": pooled(env.db("DATABASE_URL"))}
 env("EMAIL_URL")  # required: production must not fall back to the console mailer
 REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=True)
 

@@ -60,7 +60,7 @@ def _valid_payload(client, programme, record: str, url: str) -> dict:
 def test_programme_forms_refuse_hostile_input_cleanly(
     client, staff, programme, url_name, record, arg, data
 ):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     url = reverse(url_name, args=[programme[arg].pk] if arg else [])
     key = (url, id(programme))
     if key not in BASE:
@@ -84,7 +84,7 @@ def test_programme_forms_refuse_hostile_input_cleanly(
 def test_activity_list_filters_take_hostile_parameters(client, staff, programme, params, data):
     from .hostile import value
 
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     names = ["q", "agreement", "initiative", "status", "responsible", "rating", "overdue"]
     query = data.draw(st.dictionaries(st.sampled_from([*names, "archived", "page"]), value))
     response = client.get(reverse("agreement:activity-list"), {**params, **query})

@@ -28,7 +28,7 @@ def test_login(client, staff, password, data):
 @given(data=st.data())
 @PROPERTY
 def test_password_change(client, editor_a, password, data):
-    client.force_login(editor_a, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(editor_a, backend="portal.backends.PortalModelBackend")
     new = "ett-helt-nytt-lösenord-2026"
     base = {"old_password": password, "new_password1": new, "new_password2": new}
     payload = data.draw(hostile_payload(base, base))
@@ -54,7 +54,7 @@ def test_password_reset(client, editor_a, email):
 @given(code=value)
 @PROPERTY
 def test_two_step_setup_code(client, staff, code):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     client.get(reverse("twofactor-setup"))  # makes the unconfirmed device
     with rollback():
         before = counts()
@@ -70,7 +70,7 @@ def report(staff):
 @given(data=st.data())
 @PROPERTY
 def test_final_report_section_edit(client, staff, report, data):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     section = report.sections.order_by("pk").first()
     base = {"title": section.title, "body": "Text", "version": str(section.version)}
     payload = data.draw(hostile_payload(base, base))
@@ -87,7 +87,7 @@ READINESS_FILTERS = ["omgang", "typ", "lan", "kommun", "storlek", "indikator"]
 @given(query=st.dictionaries(st.sampled_from([*READINESS_FILTERS, "overenskommelse"]), value))
 @PROPERTY
 def test_dashboard_filters(client, staff, query):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     for name in ("reporting:readiness-dashboard", "reporting:programme-dashboard"):
         response = client.get(reverse(name), query)
         assert response.status_code in ANSWERS
@@ -97,7 +97,7 @@ def test_dashboard_filters(client, staff, query):
 @given(fmt=text, table=text)
 @PROPERTY
 def test_open_data_and_export_formats(client, staff, fmt, table):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     for path in (
         f"/rapporter/oppna-data/beredskap.{fmt}",
         f"/rapporter/oppna-data/finansiering.{fmt}",

@@ -85,7 +85,7 @@ import_file = st.one_of(
 @given(data=st.data())
 @PROPERTY
 def test_contact_details_update(client, editor_a, principal_a, data):
-    client.force_login(editor_a, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(editor_a, backend="portal.backends.PortalModelBackend")
     base = {"email": "info@a.example.se", "phone": "08-123 45 67", "pupils": "420"}
     base["version"] = str(principal_a.version)
     payload = data.draw(hostile_payload(base, base))
@@ -99,7 +99,7 @@ def test_contact_details_update(client, editor_a, principal_a, data):
 @given(data=st.data())
 @PROPERTY
 def test_invitation_create(client, staff, principal_a, data):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     base = {"email": "ny@a.example.se", "role": "editor"}
     payload = data.draw(hostile_payload(base, base))
     url = reverse("principals:invitation-create", args=[principal_a.pk])
@@ -148,7 +148,7 @@ NUL_JSON = b'[{"organizationNumber": "559900-0063", "displayName": "A\\u0000"}]'
 @example(content=NUL_CSV.replace(b"\x00", b""), name="register\x00.csv", full=True)
 @PROPERTY
 def test_import_upload_and_apply(client, staff, content, name, full):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     upload = SimpleUploadedFile(name.replace("\x00", "") or "x", content)
     with rollback():
         before = counts()

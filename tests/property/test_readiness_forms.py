@@ -45,7 +45,7 @@ def assessment_post(draw, indicators, lock):
 @given(data=st.data())
 @PROPERTY
 def test_self_assessment_save_and_submit(client, editor_a, principal_a, open_round, data):
-    client.force_login(editor_a, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(editor_a, backend="portal.backends.PortalModelBackend")
     indicators = list(open_round.framework_version.indicators.all())
     url = reverse(
         "readiness:assessment-edit",
@@ -64,7 +64,7 @@ def test_self_assessment_save_and_submit(client, editor_a, principal_a, open_rou
 @given(data=st.data())
 @PROPERTY
 def test_round_create(client, staff, framework, data):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     base = {
         "name": "Våren 2027",
         "opens_on": "2027-02-01",
@@ -80,7 +80,7 @@ def test_round_create(client, staff, framework, data):
 @given(closes_on=st.one_of(text, st.lists(text, max_size=2)))
 @PROPERTY
 def test_round_extend(client, staff, open_round, closes_on):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     url = reverse("readiness:round-extend", args=[open_round.pk])
     with rollback():
         before = counts()
@@ -106,7 +106,7 @@ def draft_indicator(framework, staff):
 @given(data=st.data())
 @PROPERTY
 def test_indicator_edit(client, staff, draft_indicator, data):
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.backends.PortalModelBackend")
     indicator = draft_indicator
     base = {
         "question": indicator.question,
