@@ -4,10 +4,11 @@ Every signed-in page loads the user and asks for their role, which cost ModelBac
 queries per request (the user, their own permissions, their groups' permissions). Here one
 UNION reads both kinds of permission, and when all processes share one cache
 (settings.SHARED_CACHE: Redis, database) the user's row and permissions are kept there under a
-generation that any saved or deleted user, group or permission moves once its transaction
-commits. A deactivated user, a new password or a revoked role therefore takes effect on the
-next request in every process. A per-process cache could not be told about a change made in
-another process, so without a shared cache every request reads the database, as Django does.
+generation that any saved or deleted user, group or permission moves (at once, and again when
+its transaction commits). A deactivated user, a new password or a revoked role therefore takes
+effect on the next request in every process. A per-process cache could not be told about a
+change made in another process, so without a shared cache every request reads the database,
+as Django does.
 """
 
 import contextlib
@@ -90,16 +91,18 @@ def _lookup(user_id) -> tuple[int, tuple | None]:
 
 
 def forget_all_users() -> None:
-    """Every cached user and permission set is stale once the change commits.
+    """Every cached user and permission set is stale from now on, and again after the commit.
 
-    Moved after the commit: a process that reads the old rows until then also reads the old
-    generation, so whatever it keeps is dropped by the move.
+    Moved at once, so the rest of this transaction (and a test run inside one) sees the change;
+    moved again after the commit, because another process may meanwhile have read the old rows
+    and kept them under the new generation.
     """
 
     def bump():
         with contextlib.suppress(ValueError):  # gone: the next lookup starts a new generation
             cache.incr(GENERATION_KEY)
 
+    bump()
     transaction.on_commit(bump)
 
 

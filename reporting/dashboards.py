@@ -5,11 +5,13 @@ and rendered as a chart, an HTML table, a CSV and an XLSX from that one object.
 """
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -421,39 +423,65 @@ def _body(request, template: str, state: dict, export_url: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Dashboard:
+    """What tells the dashboards apart; showing one and exporting its tables work alike."""
+
+    name: str  # in cache keys
+    file_prefix: str  # downloads are named prefix-table-<file_part(state)>
+    state: Callable[[HttpRequest], dict]
+    file_part: Callable[[dict], str]
+    body_template: str
+    page_template: str
+    export_url: str
+
+
+def _dashboard_page(request, dashboard: Dashboard) -> HttpResponse:
+    body = page_cache.fragment(
+        _page_key(request, f"{dashboard.name}-page"),
+        lambda: _body(
+            request, dashboard.body_template, dashboard.state(request), dashboard.export_url
+        ),
+    )
+    return render(request, dashboard.page_template, {"body": body})
+
+
+def _dashboard_export(request, dashboard: Dashboard, table: str, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404
+
+    def build() -> HttpResponse:
+        state = dashboard.state(request)
+        found = _all_tables(state["blocks"]).get(table)
+        if found is None:
+            raise Http404
+        name = f"{dashboard.file_prefix}-{table}-{dashboard.file_part(state)}"
+        return response_for(found, fmt, name)
+
+    return page_cache.response(_page_key(request, f"{dashboard.name}-export", table, fmt), build)
+
+
+READINESS = Dashboard(
+    name="readiness",
+    file_prefix="beredskap",
+    state=_readiness_state,
+    file_part=lambda state: slugify(state["round"].name) if state["round"] else "ingen-omgang",
+    body_template="reporting/partials/dash_readiness_body.html",
+    page_template="reporting/dashboard_readiness.html",
+    export_url="reporting:readiness-export",
+)
+
+
 @require_GET
 @permission_required(VIEW_AGGREGATES)
 def readiness_dashboard(request):
-    body = page_cache.fragment(
-        _page_key(request, "readiness-page"),
-        lambda: _body(
-            request,
-            "reporting/partials/dash_readiness_body.html",
-            _readiness_state(request),
-            "reporting:readiness-export",
-        ),
-    )
-    return render(request, "reporting/dashboard_readiness.html", {"body": body})
-
-
-def _readiness_download(request, table: str, fmt: str) -> HttpResponse:
-    state = _readiness_state(request)
-    found = _all_tables(state["blocks"]).get(table)
-    if found is None:
-        raise Http404
-    round_part = slugify(state["round"].name) if state["round"] else "ingen-omgang"
-    return response_for(found, fmt, f"beredskap-{table}-{round_part}")
+    return _dashboard_page(request, READINESS)
 
 
 @require_GET
 @permission_required(VIEW_AGGREGATES)
 def readiness_export(request, table: str, fmt: str):
-    if fmt not in FORMATS:
-        raise Http404
-    return page_cache.response(
-        _page_key(request, "readiness-export", table, fmt),
-        lambda: _readiness_download(request, table, fmt),
-    )
+    return _dashboard_export(request, READINESS, table, fmt)
 
 
 # ---------------------------------------------------------------- programme
@@ -735,39 +763,27 @@ def _programme_blocks(o) -> dict:
     }
 
 
+PROGRAMME = Dashboard(
+    name="programme",
+    file_prefix="program",
+    state=_programme_state,
+    file_part=lambda state: str(state["agreement"].starts_on.year) if state["agreement"] else "",
+    body_template="reporting/partials/dash_programme_body.html",
+    page_template="reporting/dashboard_programme.html",
+    export_url="reporting:programme-export",
+)
+
+
 @require_GET
 @permission_required(VIEW_PROGRAMME)
 def programme_dashboard(request):
-    body = page_cache.fragment(
-        _page_key(request, "programme-page"),
-        lambda: _body(
-            request,
-            "reporting/partials/dash_programme_body.html",
-            _programme_state(request),
-            "reporting:programme-export",
-        ),
-    )
-    return render(request, "reporting/dashboard_programme.html", {"body": body})
-
-
-def _programme_download(request, table: str, fmt: str) -> HttpResponse:
-    state = _programme_state(request)
-    found = _all_tables(state["blocks"]).get(table)
-    if found is None:
-        raise Http404
-    year = state["agreement"].starts_on.year if state["agreement"] else ""
-    return response_for(found, fmt, f"program-{table}-{year}")
+    return _dashboard_page(request, PROGRAMME)
 
 
 @require_GET
 @permission_required(VIEW_PROGRAMME)
 def programme_export(request, table: str, fmt: str):
-    if fmt not in FORMATS:
-        raise Http404
-    return page_cache.response(
-        _page_key(request, "programme-export", table, fmt),
-        lambda: _programme_download(request, table, fmt),
-    )
+    return _dashboard_export(request, PROGRAMME, table, fmt)
 
 
 # ---------------------------------------------------------------- open data

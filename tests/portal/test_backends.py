@@ -88,3 +88,19 @@ def test_without_a_shared_cache_every_request_reads_the_database(login, staff, s
     client.get(PAGE)
     status, again = _queries_on_auth_tables(client)
     assert status == 200 and len(again) == 2  # the user, then both kinds of permission at once
+
+
+def test_a_change_moves_the_generation_at_once_and_again_after_the_commit(
+    shared, login, staff, django_capture_on_commit_callbacks
+):
+    """Another process may read the old rows before the commit and keep them under the
+    generation moved at once; the move after the commit drops what it kept."""
+    login(staff).get(PAGE)
+    before = cache.get(backends.GENERATION_KEY)
+    with django_capture_on_commit_callbacks() as after_commit:
+        staff.first_name = "Ny"
+        staff.save()
+    assert cache.get(backends.GENERATION_KEY) == before + 1
+    for callback in after_commit:
+        callback()
+    assert cache.get(backends.GENERATION_KEY) == before + 2
