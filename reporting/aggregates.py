@@ -1,10 +1,12 @@
 """Every number on the dashboards, in open data and in the final report, with suppression.
 
 Aggregation happens in the database: one query returns counts for whole groups (organiser
-type × county, round, quarter), and Python only adds up that bounded number of group rows. Each
-public function takes keyword-only arguments and returns plain dataclasses, so the dashboards,
-the exports, open data and the final report all show the same figures. The costly ones are
-`@cached` (reporting/cache.py): kept until any data behind them changes; `.uncached` computes.
+type × county, round, quarter), and Python only adds up that bounded number of group rows.
+Answers to questions with options are counted per distinct answer (`_answer_tally`), and Python
+maps those few hundred answers to options with readiness' own rules. Each public function
+takes keyword-only arguments and returns plain dataclasses, so the dashboards, the exports,
+open data and the final report all show the same figures. The costly ones are `@cached`
+(reporting/cache.py): kept until any data behind them changes; `.uncached` computes.
 
 Suppression: a cell that counts fewer than `SUPPRESSION_THRESHOLD` organisers (but more than
 none) is withheld from viewers who may not see individual organisers' answers (`suppress=True`);
@@ -13,13 +15,27 @@ first cannot be worked out from the row's total.
 """
 
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, IntegerField, Q, Sum
+from django.db import connections
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, TruncQuarter
 from django.db.models.lookups import Contains
@@ -39,6 +55,7 @@ from agreement.models import Rating as ActivityRating
 from portal.permissions import VIEW_PRINCIPAL_DATA
 from principals.models import County, Municipality, Principal
 from readiness.models import Assessment, Indicator, Rating, ReportingRound, YesNo
+from readiness.selectors import display_value, is_achieved
 
 from .cache import cached
 
@@ -196,7 +213,8 @@ def answered_condition(indicator: Indicator, *, prefix: str = "current__answers"
     path = _path(indicator.code, prefix)
     kind = indicator.answer_type
     if kind in (Types.INTEGER, Types.PERCENTAGE):
-        return Q(**{f"{path}__gte": 0})
+        # SQLite compares a JSON null as the text "null", which sorts above every number.
+        return Q(**{f"{path}__gte": 0}) & ~Q(**{path: None})
     if kind == Types.TEXT:
         return Q(**{f"{path}__isnull": False}) & ~Q(**{path: None}) & ~Q(**{path: ""})
     condition = Q(pk__in=[])
@@ -241,6 +259,141 @@ def dnp_condition(indicators: Sequence[Indicator], *, prefix: str = "current__an
     for indicator in dnp:
         condition &= achieved_condition(indicator, prefix=prefix)
     return condition
+
+
+# ---------------------------------------------------------------- answers counted by value
+
+# Answer types with options: their answers take a few distinct values, so the database counts
+# each distinct answer (_answer_tally) and Python maps those counts to options. Free text and
+# whole numbers take any value: they are counted by condition (_distribution_columns).
+TALLIED = (Types.RATING, Types.YES_NO, Types.SINGLE_CHOICE, Types.MULTI_CHOICE, Types.PERCENTAGE)
+
+# Each answer of a version's answers (s) as code and value, the value as JSON text or NULL.
+_EACH_ANSWER_SQL = {
+    "postgresql": ("""jsonb_each(s."answers")""", "(e.value -> 'value')::text"),
+    "sqlite": (
+        """json_each(s."answers")""",
+        "CASE WHEN e.type = 'object' THEN json_quote(json_extract(e.value, '$.value')) END",
+    ),
+}
+
+
+def _answer_tally(assessments, codes: Sequence[str], *, by: dict[str, Any] | None = None):
+    """How many of the assessments gave each answer to each code, per group, in one query.
+
+    {group values: {code: {answer as JSON text, None for no value: count}}}; `by` names the
+    group's expressions, none for one group. Conditions per option read every answer once per
+    option; this reads each submission's answers once and lets the database group equal
+    answers, leaving Python a few hundred distinct answers to map. The database's JSON table
+    function has no ORM form, so the outer query is SQL around the ORM's own.
+    """
+    tally: dict[tuple, dict[str, dict[str | None, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
+    if not codes:
+        return tally
+    by = by or {}
+    inner = assessments.order_by().values(**by, answers=F("current__answers"))
+    connection = connections[inner.db]
+    inner_sql, params = inner.query.get_compiler(connection=connection).as_sql()
+    each, answer = _EACH_ANSWER_SQL[connection.vendor]
+    groups = "".join(f"s.{connection.ops.quote_name(alias)}, " for alias in by)
+    keys = ", ".join(["%s"] * len(codes))
+    positions = ", ".join(str(n) for n in range(1, len(by) + 3))
+    sql = (
+        f"SELECT {groups}e.key, {answer}, COUNT(*) FROM ({inner_sql}) s CROSS JOIN {each} e "  # noqa: S608 (parameters)
+        f"WHERE e.key IN ({keys}) GROUP BY {positions}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, *codes))
+        for *group, code, value, n in cursor.fetchall():
+            tally[tuple(group)][code][value] += n
+    return tally
+
+
+class _AnswerText(Func):
+    """One indicator's answer as JSON text, NULL for none: equal answers group together.
+
+    For counting one indicator's answers in a grouped ORM query. JSON text keeps "2" apart
+    from 2, which Django's key transforms on SQLite return alike.
+    """
+
+    output_field = TextField()
+
+    def __init__(self, code: str):
+        super().__init__(F("current__answers"))
+        self.code = code
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"(({sql} -> %s) -> 'value')::text", (*params, self.code)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        path = f"$.{json.dumps(self.code)}.value"
+        return f"json_quote(json_extract({sql}, %s))", (*params, path)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _counted_as(indicator: Indicator, value) -> tuple[list[str], bool, bool]:
+    """(options it counts under, answered, achieved) for one answer to an indicator with options.
+
+    The Python twin of option_conditions and answered_condition, with readiness' `is_achieved`
+    deciding what meets the indicator; they agree on every answer readiness saves and on empty
+    ones. Only an answer among the options is counted as given, so one the framework does not
+    offer counts nowhere, and a percentage is answered only by a number.
+    """
+    kind = indicator.answer_type
+    if kind == Types.PERCENTAGE:
+        number = _is_number(value)
+        options = [
+            key for key, _label, low, high in PERCENT_BANDS if number and low <= value <= high
+        ]
+        answered = number and value >= 0
+    elif kind == Types.MULTI_CHOICE:
+        chosen = value if isinstance(value, list) else []
+        options = [option for option, _label in indicator.options() if option in chosen]
+        answered = bool(options)
+    else:
+        options = [option for option, _label in indicator.options() if option == value]
+        answered = bool(options)
+    return options, answered, answered and is_achieved(indicator, value)
+
+
+def _count_answers(indicator: Indicator, answers: dict) -> tuple[list[int], int, int]:
+    """(count per option as option_conditions lists them, answered, achieved) from a tally."""
+    options = [value for value, _label, _condition in option_conditions(indicator)]
+    counts = [0] * len(options)
+    answered = achieved = 0
+    for text, n in answers.items():
+        chosen, is_answered, is_met = _counted_as(
+            indicator, None if text is None else json.loads(text)
+        )
+        for j, option in enumerate(options):
+            if option in chosen:
+                counts[j] += n
+        answered += n if is_answered else 0
+        achieved += n if is_met else 0
+    return counts, answered, achieved
+
+
+def _tally_columns(indicators: Sequence[Indicator], tally: dict) -> dict[str, int]:
+    """The option, answered and achieved counts of the indicators with options, by position.
+
+    Named as _distribution_columns names its columns, so one row holds both.
+    """
+    columns: dict[str, int] = {}
+    for i, indicator in enumerate(indicators):
+        if indicator.answer_type not in TALLIED:
+            continue
+        counts, columns[f"a{i}"], columns[f"h{i}"] = _count_answers(
+            indicator, tally.get(indicator.code, {})
+        )
+        columns.update({f"o{i}_{j}": n for j, n in enumerate(counts)})
+    return columns
 
 
 # ---------------------------------------------------------------- rounds and indicators
@@ -342,15 +495,18 @@ def _submitted_in(reporting_round, principals):
 
 
 def _distribution_columns(indicators: Sequence[Indicator], prefix: str = "current__answers"):
-    """Count columns for every indicator's options, answered and achieved, keyed by position."""
+    """Count columns for free text and whole numbers: answered, achieved, mean; by position.
+
+    Their answers take any value, so a tally of distinct answers would be as long as the
+    submissions; the indicators with options are counted by _answer_tally instead.
+    """
     columns: dict[str, Any] = {}
     for i, indicator in enumerate(indicators):
-        if indicator.answer_type == Types.TEXT and not indicator.is_dnp:
-            columns[f"a{i}"] = Count("pk", filter=answered_condition(indicator, prefix=prefix))
+        if indicator.answer_type in TALLIED:
             continue
-        for j, (_v, _l, condition) in enumerate(option_conditions(indicator, prefix=prefix)):
-            columns[f"o{i}_{j}"] = Count("pk", filter=condition)
         columns[f"a{i}"] = Count("pk", filter=answered_condition(indicator, prefix=prefix))
+        if indicator.answer_type == Types.TEXT and not indicator.is_dnp:
+            continue
         columns[f"h{i}"] = Count("pk", filter=achieved_condition(indicator, prefix=prefix))
         if indicator.answer_type == Types.INTEGER:
             columns[f"m{i}"] = Avg(
@@ -450,8 +606,9 @@ def readiness_overview(
 ) -> ReadinessOverview:
     """One round: response, DNP readiness (overall, by type and county), each indicator's answers.
 
-    Four queries: indicators (unless given), counties, organisers by type × county, and the
-    submitted answers by type × county with every count as a column of one query.
+    Five queries: indicators (unless given), counties, organisers by type × county, the
+    submissions by type × county (DNP readiness, free text and whole numbers as columns), and
+    the tally of the answers to the indicators with options.
     """
     filters = filters or ReadinessFilters()
     result = ReadinessOverview(round=reporting_round, filters=filters, suppress=suppress)
@@ -474,12 +631,13 @@ def readiness_overview(
     columns = _distribution_columns(indicators)
     columns["n"] = Count("pk")
     columns["ready"] = Count("pk", filter=dnp_condition(indicators))
+    submitted_in = _submitted_in(reporting_round, principals)
     grouped = list(
-        _submitted_in(reporting_round, principals)
-        .order_by()
+        submitted_in.order_by()
         .values("principal__organiser_type", "principal__county_id")
         .annotate(**columns)
     )
+    tally = _answer_tally(submitted_in, [i.code for i in indicators if i.answer_type in TALLIED])
     counties = {c.pk: c.name for c in County.objects.order_by("code")}
 
     overall: dict[str, Any] = defaultdict(int)
@@ -504,6 +662,7 @@ def readiness_overview(
         weighted = sum((r.get(f"m{i}") or 0) * (r.get(f"a{i}") or 0) for r in grouped)
         answered = sum(r.get(f"a{i}") or 0 for r in grouped)
         overall[f"m{i}"] = weighted / answered if answered else None
+    overall.update(_tally_columns(indicators, tally.get((), {})))
 
     organisers = sum(totals.values())
     submitted = overall["n"]
@@ -590,25 +749,39 @@ def readiness_trend(
         ready |= Q(round__framework_version_id=framework_id) & dnp_condition(
             indicators_by_framework.get(framework_id, [])
         )
-    columns: dict[str, Any] = {"n": Count("pk"), "ready": Count("pk", filter=ready)}
-    if indicator is not None:
-        columns.update(_distribution_columns([indicator]))
-    principals = filtered_principals(filters=filters)
-    rows = {
-        row["round_id"]: row
-        for row in Assessment.objects.filter(
-            round__in=[r.pk for r in rounds],
-            state=Assessment.State.SUBMITTED,
-            current__isnull=False,
-            principal__in=principals,
-        )
-        .order_by()
-        .values("round_id")
-        .annotate(**columns)
-    }
+    submissions = Assessment.objects.filter(
+        round__in=[r.pk for r in rounds],
+        state=Assessment.State.SUBMITTED,
+        current__isnull=False,
+        principal__in=filtered_principals(filters=filters),
+    ).order_by()
+    by_answer = indicator is not None and indicator.answer_type in TALLIED
+    rows: dict[int, dict[str, Any]] = {}
+    answers: dict[int, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    if by_answer:
+        # Readiness is a group here, not a filtered count: the database cannot estimate how few
+        # distinct answers there are and may sort the rows it groups, which then must not carry
+        # each version's answers.
+        for row in submissions.values(
+            "round_id",
+            answer=_AnswerText(indicator.code),
+            is_ready=Case(When(ready, then=Value(1)), default=Value(0)),
+        ).annotate(n=Count("pk")):
+            total = rows.setdefault(row["round_id"], {"n": 0, "ready": 0})
+            total["n"] += row["n"]
+            total["ready"] += row["n"] * row["is_ready"]
+            answers[row["round_id"]][row["answer"]] += row["n"]
+    else:
+        columns: dict[str, Any] = {"n": Count("pk"), "ready": Count("pk", filter=ready)}
+        if indicator is not None:
+            columns.update(_distribution_columns([indicator]))
+        rows = {row["round_id"]: row for row in submissions.values("round_id").annotate(**columns)}
     points = []
     for reporting_round in rounds:
         row = rows.get(reporting_round.pk, {})
+        if by_answer:
+            tally = {indicator.code: answers[reporting_round.pk]}
+            row = {**row, **_tally_columns([indicator], tally)}
         submitted = row.get("n", 0)
         submitted_figure = (
             Figure.hidden()
@@ -673,8 +846,6 @@ def principal_comparison(
     National and county figures are always suppressed: organisers never see small groups.
     Four queries: indicators, the organiser's assessment, and both aggregates in one.
     """
-    from readiness.selectors import display_value, is_achieved
-
     empty = PrincipalComparison(
         round=reporting_round,
         submitted=False,
@@ -1098,9 +1269,10 @@ def published_rounds(*, today: datetime.date | None = None) -> list[ReportingRou
 def open_readiness_records(*, today: datetime.date | None = None) -> list[dict]:
     """Open data: suppressed readiness figures per closed round, nationally, by type and county.
 
-    Long format, one record per figure (see docs/open-data.md). Five queries whatever the
+    Long format, one record per figure (see docs/open-data.md). Six queries whatever the
     number of rounds, organisers or answers: rounds, indicators, counties, organisers by
-    type × county, and submissions by round × type × county with every answer count as a column.
+    type × county, submissions and DNP readiness by round × type × county, and the tally of
+    the answers by round (answers are published nationally only).
     """
     rounds = published_rounds(today=today)
     if not rounds:
@@ -1114,31 +1286,25 @@ def open_readiness_records(*, today: datetime.date | None = None) -> list[dict]:
         .values("organiser_type", "county_id")
         .annotate(n=Count("pk"))
     }
-    # One column per distinct (code, answer type, option) across the rounds' frameworks.
-    columns: dict[str, Any] = {"n": Count("pk")}
-    names: dict[tuple, str] = {}
     ready = Q(pk__in=[])
+    codes: set[str] = set()
     for framework_id in {r.framework_version_id for r in rounds}:
         indicators = by_framework.get(framework_id, [])
         ready |= Q(round__framework_version_id=framework_id) & dnp_condition(indicators)
-        for indicator in indicators:
-            for value, _label, condition in option_conditions(indicator):
-                key = (indicator.code, indicator.answer_type, value)
-                if key not in names:
-                    names[key] = f"c{len(names)}"
-                    columns[names[key]] = Count("pk", filter=condition)
-    columns["ready"] = Count("pk", filter=ready)
+        codes |= {i.code for i in indicators if i.answer_type in TALLIED}
+    columns: dict[str, Any] = {"n": Count("pk"), "ready": Count("pk", filter=ready)}
+    submissions = Assessment.objects.filter(
+        round__in=[r.pk for r in rounds],
+        state=Assessment.State.SUBMITTED,
+        current__isnull=False,
+        principal__in=Principal.objects.active(),
+    )
     grouped = list(
-        Assessment.objects.filter(
-            round__in=[r.pk for r in rounds],
-            state=Assessment.State.SUBMITTED,
-            current__isnull=False,
-            principal__in=Principal.objects.active(),
-        )
-        .order_by()
+        submissions.order_by()
         .values("round_id", "principal__organiser_type", "principal__county_id")
         .annotate(**columns)
     )
+    tally = _answer_tally(submissions, sorted(codes), by={"in_round": F("round_id")})
     type_labels = dict(Principal.OrganiserType.choices)
     groups: dict[tuple[str, str, str], int] = {("national", "", ""): sum(totals.values())}
     for (kind, county), n in totals.items():
@@ -1208,12 +1374,10 @@ def open_readiness_records(*, today: datetime.date | None = None) -> list[dict]:
             record("dnp_ready", count, submitted, pct)
             if breakdown != "national":
                 continue
+            answers = tally.get((reporting_round.pk,), {})
             for indicator in indicators:
                 options = option_conditions(indicator)
-                values = [
-                    counts.get(names[(indicator.code, indicator.answer_type, v)], 0)
-                    for v, _l, _c in options
-                ]
+                values = _count_answers(indicator, answers.get(indicator.code, {}))[0]
                 flags = suppressed_cells(values, suppress=True)
                 for (value, label, _c), n, hidden in zip(options, values, flags, strict=True):
                     record(

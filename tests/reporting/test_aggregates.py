@@ -229,6 +229,122 @@ def test_database_achieved_rule_matches_the_action_plan(data):
             assert matches == is_achieved(indicator, value), (indicator.code, value)
 
 
+# Answers per answer type, edge cases included; ABSENT leaves the question out altogether.
+ABSENT = object()
+EDGE_ANSWERS = {
+    "rating": ["achieved", "almost", "not_relevant", "planned", "", None, ABSENT],
+    "yes_no": ["yes", "no", "", None, True, ABSENT],
+    "single_choice": ["own", "service", "none", "", None, ["own"], ABSENT],
+    "level": ["2", "3", 2, "4", None, ABSENT],
+    "multi_choice": [
+        ["sf"],
+        ["sf", "mini"],
+        ["sf", "mini", "none"],
+        ["none"],
+        ["mini", "sf"],
+        [],
+        ["sf", "sf"],
+        "sf",
+        None,
+        ABSENT,
+    ],
+    "open_multi": [["a"], ["a", "b"], [], None, ["c"], ABSENT],
+    "percentage": [0, 24, 25, 49, 50, 74, 75, 99, 100, 100.0, 24.5, -1, None, ABSENT],
+    "integer": [0, 7, 1200, None, ABSENT],
+    "text": ["Mer stöd", "", None, ABSENT],
+}
+
+
+def _edge_framework(data):
+    """The data set's framework with one more indicator for each case the counts treat apart."""
+    from tests.readiness.factories import IndicatorFactory
+
+    area = data.indicators["idp"].area
+    extra = {
+        "yes_no": IndicatorFactory(area=area, code="saml", answer_type="yes_no", tags=["DNP"]),
+        "level": IndicatorFactory(
+            area=area,
+            code="level",
+            answer_type="single_choice",
+            choices=[{"value": v, "label": f"Nivå {v}"} for v in ("2", "3", "4")],
+        ),
+        "open_multi": IndicatorFactory(
+            area=area,
+            code="open-multi",
+            answer_type="multi_choice",
+            choices=[{"value": v, "label": v.upper()} for v in ("a", "b", "c")],
+        ),
+        "text": IndicatorFactory(area=area, code="needs", answer_type="text"),
+    }
+    by_kind = {i.answer_type: i for i in data.indicators.values()}
+    return {
+        "rating": by_kind["rating"],
+        "single_choice": by_kind["single_choice"],
+        "multi_choice": by_kind["multi_choice"],
+        "percentage": by_kind["percentage"],
+        "integer": by_kind["integer"],
+        **extra,
+    }
+
+
+def test_answer_counts_agree_with_the_database_conditions(data):
+    """Answers are counted per distinct answer and mapped in Python (with readiness' own
+    is_achieved); DNP readiness still counts with the database conditions. Both must agree,
+    on several choices, empty answers and the band edges too."""
+    indicators = _edge_framework(data)
+    longest = max(len(v) for v in EDGE_ANSWERS.values())
+    for n, principal in enumerate(principals(longest + 1)):
+        answers = {}
+        for kind, indicator in indicators.items():
+            values = EDGE_ANSWERS[kind]
+            value = values[n % len(values)] if n < longest else ABSENT
+            if value is not ABSENT:
+                answers[indicator.code] = value
+        submit(principal, data.open, answers)
+    submitted = Assessment.objects.filter(round=data.open, state=Assessment.State.SUBMITTED)
+
+    def expected(indicator):
+        options = [
+            submitted.filter(c).count() for _v, _l, c in aggregates.option_conditions(indicator)
+        ]
+        answered = submitted.filter(aggregates.answered_condition(indicator)).count()
+        achieved = submitted.filter(aggregates.achieved_condition(indicator)).count()
+        return options, answered, achieved
+
+    overview = aggregates.readiness_overview.uncached(reporting_round=data.open, suppress=False)
+    rows = {r.indicator.code: r for r in overview.indicators}
+    assert overview.submitted == Figure(longest + 1)
+    for kind, indicator in indicators.items():
+        row = rows[indicator.code]
+        options, answered, achieved = expected(indicator)
+        assert [o.count.value for o in row.options] == options, kind
+        assert row.answered.value == answered, kind
+        if kind != "text":  # free text outside DNP has no achieved count
+            assert row.achieved.value == achieved, kind
+
+        trend = aggregates.readiness_trend.uncached(
+            rounds=[data.open], indicator_code=indicator.code, suppress=False
+        )
+        point = trend.points[0]
+        assert [o.count.value for o in point.options] == options, kind
+        if kind != "text":
+            assert point.achieved_share == Figure(aggregates.share(achieved, longest + 1)), kind
+    ready = submitted.filter(aggregates.dnp_condition(list(indicators.values()))).count()
+    assert overview.dnp_ready == Figure(ready)
+
+
+def test_answer_counts_distinguish_text_from_numbers(data):
+    """A level chosen as "2" is an option; the number 2 is none, on SQLite as on PostgreSQL."""
+    indicators = _edge_framework(data)
+    level = indicators["level"]
+    for value in ["2", "2", 2, 2.0, "3"]:
+        submit(principals(1)[0], data.open, {level.code: value})
+    overview = aggregates.readiness_overview.uncached(reporting_round=data.open, suppress=False)
+    counts, row = distribution(overview, "level")
+    assert {k: v[0].value for k, v in counts.items()} == {"2": 2, "3": 1, "4": 0}
+    assert (row.answered, row.not_answered) == (Figure(3), Figure(2))
+
+
 def test_principal_comparison(data):
     k1 = data.kommuner[0]
     result = aggregates.principal_comparison(principal=k1, reporting_round=data.main)
