@@ -10,8 +10,9 @@ overrides it), and measures each page twice:
 - cold: `COLD` first requests, each after a recorded change (figures computed afresh);
 - warm: `REQUESTS` sequential requests after 5 warm-up requests (served from the cache).
 
-It prints median and 95th percentile and each page's ratio to /healthz (target: warm at most
-5), stops gunicorn and drops the database (set DASHBENCH_KEEP=1 to keep it for profiling).
+Each warm request is paired with a /healthz request, so both meet the same load; it prints
+median and 95th percentile and each page's ratio to those /healthz requests (target: warm at
+most 5), stops gunicorn and drops the database (set DASHBENCH_KEEP=1 to keep it for profiling).
 A static page for each kind of visitor shows the floor of any page (session, login, layout).
 Not a timed test.
 """
@@ -213,12 +214,20 @@ def aggregation_breakdown() -> None:
 
 
 def session_cookie(user) -> str:
+    """A signed-in session that has passed the second factor, as production requires of staff
+    and government viewers (REQUIRE_2FA_FOR_STAFF): each request then also loads the device."""
     from django.conf import settings
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     client = Client()
     client.force_login(user, backend="portal.backends.PortalModelBackend")
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    device = TOTPDevice.objects.create(user=user, name="benchmark", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def shared_cache_url() -> str:
@@ -265,9 +274,15 @@ def measure_cold(base: str, path: str, cookie: str | None) -> list[float]:
     return times
 
 
-def measure(base: str, path: str, cookie: str | None) -> list[float]:
-    times = [fetch(base, path, cookie) for _ in range(5 + REQUESTS)]
-    return times[5:]
+def measure(base: str, path: str, cookie: str | None) -> tuple[list[float], list[float]]:
+    """The page and /healthz in turn, so both meet the same load on a shared machine."""
+    page, trivial = [], []
+    for n in range(5 + REQUESTS):
+        healthz, took = fetch(base, "/healthz", None), fetch(base, path, cookie)
+        if n >= 5:
+            trivial.append(healthz)
+            page.append(took)
+    return page, trivial
 
 
 def p95(values: list[float]) -> float:
@@ -321,6 +336,7 @@ def run(bench_url: str) -> int:
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "CACHE_URL": os.environ["CACHE_URL"],
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "REQUIRE_2FA_FOR_STAFF": "True",
         }
         server = subprocess.Popen(  # noqa: S603
             [
@@ -363,32 +379,34 @@ def run(bench_url: str) -> int:
         results = []
         for label, path, cookie in pages:
             cold = measure_cold(base, path, cookie)
-            warm = measure(base, path, cookie)
-            results.append((label, statistics.median(cold), max(cold), warm))
-        trivial = statistics.median(results[0][3])
+            warm, trivial = measure(base, path, cookie)
+            results.append((label, cold, warm, statistics.median(trivial)))
         print(f"Cache: {os.environ['CACHE_URL'].split(':')[0]}, shared by the 2 workers")
         print(
             f"cold: {COLD} first requests per page, each after a recorded change; "
-            f"warm: {REQUESTS} sequential requests after 5 warm-up requests"
+            f"warm: {REQUESTS} sequential requests after 5 warm-up requests, each next to a "
+            "/healthz request; × is the page's median over the median of those /healthz"
         )
+        alone = statistics.median(results[0][2])  # /healthz paired with itself
         print(
             f"{'page':50} {'cold med':>9} {'cold max':>9} {'×':>7} "
-            f"{'warm med':>9} {'warm p95':>9} {'×':>6}"
+            f"{'warm med':>9} {'warm p95':>9} {'healthz':>8} {'×':>6} {'× alone':>8}"
         )
         worst = 0.0
-        for label, cold_median, cold_max, warm in results:
+        for label, cold, warm, trivial in results:
             median = statistics.median(warm)
-            ratio = median / trivial
+            ratio, ratio_alone = median / trivial, median / alone
             if not label.startswith(("/healthz", "Static page")):
-                worst = max(worst, ratio)
+                worst = max(worst, ratio, ratio_alone)
             print(
-                f"{label:50} {cold_median:9.1f} {cold_max:9.1f} {cold_median / trivial:6.0f}× "
-                f"{median:9.1f} {p95(warm):9.1f} {ratio:5.1f}×"
+                f"{label:50} {statistics.median(cold):9.1f} {max(cold):9.1f} "
+                f"{statistics.median(cold) / trivial:6.0f}× "
+                f"{median:9.1f} {p95(warm):9.1f} {trivial:8.1f} {ratio:5.1f}× {ratio_alone:7.1f}×"
             )
         verdict = "met" if worst <= TARGET_RATIO else "NOT met"
         print(
-            f"/healthz median {trivial:.1f} ms. Worst warm page ratio {worst:.1f}× "
-            f"(target ≤ {TARGET_RATIO:.0f}×): {verdict}. Times in ms."
+            f"× alone: over /healthz's own median ({alone:.1f} ms). Worst warm dashboard ratio, "
+            f"either way: {worst:.1f}× (target ≤ {TARGET_RATIO:.0f}×): {verdict}. Times in ms."
         )
     finally:
         if server is not None:
