@@ -95,25 +95,28 @@ def test_csv_export_is_exactly_the_filtered_list(login, staff):
     assert "Kommunen" in everything
 
 
-def test_register_query_count_is_flat(login, staff, django_assert_max_num_queries):
-    client = login(staff)
-    make_principals(3)
-    client.get(LIST)
+def test_register_query_count_is_flat(login, staff):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(LIST).status_code == 200
+    def queries(url) -> tuple[int, int]:
+        """(queries, lines) of a request, counted before the next request empties the log."""
+        client.get(url)  # new users move the cached sign-in's generation: read the user first
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+            assert response.status_code == 200
+        return len(captured), response.content.count(b"\n")
+
+    client = login(staff)
+    make_principals(3)
+    small, _lines = queries(LIST)
+    export_small, small_rows = queries(EXPORT)
     make_principals(30, start=3)
-    with CaptureQueriesContext(connection) as large:
-        assert client.get(LIST).status_code == 200
-    assert len(large) == len(small)
-    with CaptureQueriesContext(connection) as export_small:
-        client.get(EXPORT)
-    make_principals(30, start=40)
-    with CaptureQueriesContext(connection) as export_large:
-        client.get(EXPORT)
-    assert len(export_large) == len(export_small)
+    large, _lines = queries(LIST)
+    export_large, large_rows = queries(EXPORT)
+    assert large == small
+    assert large_rows == small_rows + 30
+    assert export_large == export_small
 
 
 def test_principal_page_query_count_is_flat(login, staff, principal_a):
@@ -125,18 +128,20 @@ def test_principal_page_query_count_is_flat(login, staff, principal_a):
     SchoolUnitFactory(principal=principal_a)
     MembershipFactory(principal=principal_a)
     client.get(url)
-    with CaptureQueriesContext(connection) as small:
+    with CaptureQueriesContext(connection) as captured:
         client.get(url)
+    small = len(captured)  # counted now: the next request empties the log
     SchoolUnitFactory.create_batch(10, principal=principal_a)
     MembershipFactory.create_batch(10, principal=principal_a)
     for i in range(10):
         invitation = Invitation(email=f"p{i}@example.se", principal=principal_a, invited_by=staff)
         invitation.new_token()
         invitation.save()
+    client.get(url)  # new users move the cached sign-in's generation: read the user again first
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert "p9@example.se" in response.text
-    assert len(large) == len(small)
+    assert len(large) == small
 
 
 def test_staff_see_members_invitations_and_history_organisers_do_not_see_members(
