@@ -77,7 +77,9 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 def pooled(database: dict) -> dict:
     """PostgreSQL through Django's connection pool; other databases as they are."""
     if database["ENGINE"] == "django.db.backends.postgresql":
-        database.setdefault("OPTIONS", {})["pool"] = True
+        # A request waits at most 5 s for a connection (a sync worker needs one at a time),
+        # so /healthz answers 503 promptly when the database is down.
+        database.setdefault("OPTIONS", {})["pool"] = {"timeout": 5}
         database["CONN_MAX_AGE"] = 0
         # Queries bind their parameters in the client (Django's default), which psycopg never
         # prepares; the few that use a server-binding cursor (reporting/cache.py) are prepared
