@@ -47,7 +47,8 @@ class PortalModelBackend(ModelBackend):
             user = super().get_user(user_id)
             if user is None:
                 return None
-            permissions = _read_permissions(user)
+            # A superuser holds every permission (ModelBackend reads them if ever asked).
+            permissions = None if user.is_superuser else _read_permissions(user)
             fields = [f.attname for f in User._meta.concrete_fields]
             values = [getattr(user, name) for name in fields]
             cache.set(_entry_key(user_id), (generation, fields, values, permissions), TIMEOUT)
@@ -56,7 +57,8 @@ class PortalModelBackend(ModelBackend):
             user = User.from_db(User.objects.db, fields, values)
             if not self.user_can_authenticate(user):
                 return None
-        user._perm_cache = set(permissions)
+        if permissions is not None:
+            user._perm_cache = set(permissions)
         return user
 
     def get_all_permissions(self, user_obj, obj=None):

@@ -104,3 +104,11 @@ def test_a_change_moves_the_generation_at_once_and_again_after_the_commit(
     for callback in after_commit:
         callback()
     assert cache.get(backends.GENERATION_KEY) == before + 2
+
+
+def test_a_cached_superuser_still_holds_every_permission(shared, login, admin):
+    from django.contrib.auth.models import Permission
+
+    login(admin).get(PAGE)
+    cached = backends.PortalModelBackend().get_user(admin.pk)
+    assert len(cached.get_all_permissions()) == Permission.objects.count()
