@@ -88,7 +88,6 @@ def test_round_extend(client, staff, open_round, closes_on):
         response = client.post(url, {"closes_on": closes_on})
         assert response.status_code == 302
         levels = {m.level_tag for m in response.wsgi_request._messages._queued_messages}
-        open_round.refresh_from_db()
         if levels == {"error"}:
             assert counts() == before
             assert snapshot(open_round) == watched
