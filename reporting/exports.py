@@ -7,6 +7,7 @@ Withheld figures are empty cells, and the row's note says why.
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -133,6 +134,16 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Excel refuses these in a sheet's name, and names longer than 31 characters.
+SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(text: str) -> str:
+    """A sheet name Excel accepts, cut after a whole word."""
+    name = " ".join(SHEET_CHARS.sub(" ", text).split())
+    if len(name) > 31:
+        name = name[:31].rsplit(" ", 1)[0] if " " in name[:31] else name[:31]
+    return name or "Tabell"
 NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.0"}
 
 
@@ -140,7 +151,7 @@ def xlsx_response(table: Table, filename: str) -> HttpResponse:
     header, rows = _rows_for_export(table)
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = str(table.caption)[:31].replace("/", "-").replace(":", "")
+    sheet.title = sheet_title(str(table.caption))
     sheet.append([str(table.caption)])
     sheet["A1"].font = Font(bold=True)
     sheet.append(header)

@@ -78,6 +78,16 @@ def test_xlsx_has_numbers_as_numbers(login, staff, data):
     assert isinstance(stockholm[1], int) and isinstance(stockholm[3], float)
 
 
+def test_every_table_downloads_as_xlsx_whatever_its_caption(login, staff, data):
+    """Indicator captions end with "?", which Excel refuses in a sheet's name."""
+    client = login(staff)
+    for table in ("indikator-idp", "indikator-mfa", "trend-indicator", "sammanfattning"):
+        response = client.get(_url(table, "xlsx"))
+        assert response.status_code == 200, table
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert "?" not in sheet.title and len(sheet.title) <= 31
+
+
 def test_xlsx_for_government_is_suppressed(login, government, data):
     response = login(government).get(_url("typ", "xlsx"))
     sheet = load_workbook(io.BytesIO(response.content)).active
