@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from principals.models import County, Principal
 
 from .models import DNP_TAG, FrameworkVersion, Indicator, ReportingRound
+from .services import bounds_message
 
 Types = Indicator.AnswerType
 # At most 18 digits: longer numbers are no answer to any question (and Python refuses to read
@@ -54,7 +55,7 @@ def parse_answers(indicators: list[Indicator], data) -> tuple[dict, dict, dict[s
                 errors[code] = (
                     _("Enter a whole number from 0 to 100.")
                     if indicator.answer_type == Types.PERCENTAGE
-                    else _("Enter a whole number, 0 or more.")
+                    else bounds_message(indicator)
                 )
                 value = None
         elif indicator.answer_type != Types.TEXT:
@@ -133,7 +134,15 @@ class IndicatorForm(forms.ModelForm):
 
     class Meta:
         model = Indicator
-        fields = ["question", "help_text", "required", "initiative", "order"]
+        fields = [
+            "question",
+            "help_text",
+            "required",
+            "initiative",
+            "order",
+            "min_value",
+            "max_value",
+        ]
         widgets = {
             "question": forms.Textarea(attrs={"rows": 3}),
             "help_text": forms.Textarea(attrs={"rows": 4}),
@@ -142,6 +151,8 @@ class IndicatorForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dnp"].initial = self.instance.is_dnp
+        if self.instance.answer_type != Types.INTEGER:
+            del self.fields["min_value"], self.fields["max_value"]
 
     def tags(self) -> list[str]:
         others = [t for t in (self.instance.tags or []) if t != DNP_TAG]

@@ -6,6 +6,7 @@ simple, and each version points at the framework version it answered.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,10 @@ class YesNo(models.TextChoices):
 
 
 DNP_TAG = "DNP"
+# Whole-number answers: the default highest answer (a head count), and the highest any
+# framework may allow, so sums over every organiser stay far inside 64 bits.
+DEFAULT_MAX_VALUE = 1_000_000
+LARGEST_MAX_VALUE = 1_000_000_000_000
 
 
 class FrameworkVersionQuerySet(models.QuerySet):
@@ -136,6 +141,16 @@ class Indicator(models.Model):
         help_text=_("For choice types: answers that keep the indicator out of the action plan."),
     )
     required = models.BooleanField(_("required"), default=True)
+    min_value = models.BigIntegerField(
+        _("lowest answer"),
+        default=0,
+        help_text=_("Whole-number questions: the lowest answer accepted."),
+    )
+    max_value = models.BigIntegerField(
+        _("highest answer"),
+        default=DEFAULT_MAX_VALUE,
+        help_text=_("Whole-number questions: the highest answer accepted."),
+    )
     initiative = models.PositiveSmallIntegerField(_("initiative"), choices=Initiative.choices)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -145,11 +160,36 @@ class Indicator(models.Model):
         verbose_name_plural = _("indicators")
         ordering = ["framework", "area__order", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["framework", "code"], name="indicator_code_per_version")
+            models.UniqueConstraint(
+                fields=["framework", "code"], name="indicator_code_per_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_value__gte=0)
+                & models.Q(max_value__gte=models.F("min_value"))
+                & models.Q(max_value__lte=LARGEST_MAX_VALUE),
+                name="indicator_bounds_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.question[:60]}"
+
+    def clean(self) -> None:
+        if self.min_value is None or self.max_value is None:
+            return
+        if self.min_value < 0:
+            raise ValidationError({"min_value": _("The lowest answer must be 0 or more.")})
+        if self.max_value < self.min_value:
+            raise ValidationError(
+                {"max_value": _("The highest answer must not be below the lowest.")}
+            )
+        if self.max_value > LARGEST_MAX_VALUE:
+            raise ValidationError(
+                {
+                    "max_value": _("The highest answer can be at most %(n)s.")
+                    % {"n": f"{LARGEST_MAX_VALUE:,}".replace(",", "\xa0")}
+                }
+            )
 
     @property
     def is_dnp(self) -> bool:
@@ -190,6 +230,12 @@ class ReportingRound(models.Model):
         related_name="rounds",
     )
     closed_at = models.DateTimeField(_("closed early"), null=True, blank=True)
+    published_at = models.DateTimeField(
+        _("figures published"),
+        null=True,
+        blank=True,
+        help_text=_("When the round's figures were published; after that it cannot reopen."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = ReportingRoundQuerySet.as_manager()

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from portal.audit import Action, record, record_change, snapshot
@@ -116,6 +117,8 @@ def framework_copy(*, framework: FrameworkVersion, name: str, actor) -> Framewor
                 choices=i.choices,
                 achieved_values=i.achieved_values,
                 required=i.required,
+                min_value=i.min_value,
+                max_value=i.max_value,
                 initiative=i.initiative,
                 tags=i.tags,
                 order=i.order,
@@ -139,7 +142,16 @@ def framework_publish(*, framework: FrameworkVersion, actor) -> FrameworkVersion
     return framework
 
 
-INDICATOR_EDITABLE = ("question", "help_text", "required", "initiative", "tags", "order")
+INDICATOR_EDITABLE = (
+    "question",
+    "help_text",
+    "required",
+    "initiative",
+    "tags",
+    "order",
+    "min_value",
+    "max_value",
+)
 
 
 def indicator_update(*, indicator: Indicator, actor, **values: Any) -> Indicator:
@@ -215,6 +227,13 @@ def round_extend(*, reporting_round: ReportingRound, closes_on: date, actor) -> 
     today = timezone.localdate()
     with transaction.atomic():
         reporting_round = ReportingRound.objects.select_for_update().get(pk=reporting_round.pk)
+        if reporting_round.published_at is not None:
+            raise ValidationError(
+                _(
+                    "The round's figures have been published, so it cannot be extended or "
+                    "reopened: that would change published figures. Open a new round instead."
+                )
+            )
         if closes_on < today:
             raise ValidationError({"closes_on": _("The new closing date must not be in the past.")})
         if closes_on <= reporting_round.closes_on and reporting_round.closed_at is None:
@@ -247,6 +266,17 @@ def round_close(*, reporting_round: ReportingRound, actor) -> ReportingRound:
     return reporting_round
 
 
+def round_figures_published(*, reporting_round: ReportingRound, published_at) -> None:
+    """Mark a closed round's figures as published (reporting's publication records the event,
+    in the same transaction): from now on the round can no longer reopen."""
+    updated = ReportingRound.objects.filter(
+        pk=reporting_round.pk, published_at__isnull=True
+    ).update(published_at=published_at)
+    if not updated:
+        raise ValidationError(_("The round's figures have already been published."))
+    reporting_round.published_at = published_at
+
+
 # ---------------------------------------------------------------- answers
 
 
@@ -271,8 +301,8 @@ def _value_error(indicator: Indicator, value) -> str | None:
         if not _is_int(value) or not 0 <= value <= 100:
             return _("Enter a whole number from 0 to 100.")
     elif kind == types.INTEGER:
-        if not _is_int(value) or value < 0:
-            return _("Enter a whole number, 0 or more.")
+        if not _is_int(value) or not indicator.min_value <= value <= indicator.max_value:
+            return bounds_message(indicator)
     elif kind == types.TEXT:
         if not isinstance(value, str):
             return _("Enter text.")
@@ -281,6 +311,13 @@ def _value_error(indicator: Indicator, value) -> str | None:
         if NUL in value:
             return str(NUL_REFUSED)
     return None
+
+
+def bounds_message(indicator: Indicator) -> str:
+    return _("Enter a whole number from %(low)s to %(high)s.") % {
+        "low": number_format(indicator.min_value, 0, force_grouping=True),
+        "high": number_format(indicator.max_value, 0, force_grouping=True),
+    }
 
 
 def is_answered(value) -> bool:

@@ -598,7 +598,11 @@ def indicator_edit(request, pk):
         return redirect("readiness:framework-detail", pk=indicator.framework_id)
     form = IndicatorForm(request.POST or None, instance=indicator)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in IndicatorForm.Meta.fields}
+        values = {
+            name: form.cleaned_data[name]
+            for name in IndicatorForm.Meta.fields
+            if name in form.fields
+        }
         values["tags"] = form.tags()
         try:
             services.indicator_update(indicator=indicator, actor=request.user, **values)

@@ -1,4 +1,4 @@
-"""Every number on the dashboards, in open data and in the final report, with suppression.
+"""The live figures of the dashboards, for staff: readiness per round and the programme.
 
 Aggregation happens in the database: one query returns counts for whole groups (organiser
 type × county, round, quarter), and Python only adds up that bounded number of group rows.
@@ -8,10 +8,9 @@ takes keyword-only arguments and returns plain dataclasses, so the dashboards, t
 open data and the final report all show the same figures. The costly ones are `@cached`
 (reporting/cache.py): kept until any data behind them changes; `.uncached` computes.
 
-Suppression: a cell that counts fewer than `SUPPRESSION_THRESHOLD` organisers (but more than
-none) is withheld from viewers who may not see individual organisers' answers (`suppress=True`);
-when a row then has exactly one withheld cell, its next-smallest cell is withheld too, so the
-first cannot be worked out from the row's total.
+These are the live, full figures that staff see. Outside readers (government viewers,
+organisers, the public) never get them: they read each closed round's stored publication
+(reporting/publication.py) and the programme's reach as protected by reporting/disclosure.py.
 """
 
 import datetime
@@ -25,11 +24,11 @@ from typing import Any
 from django.db import connections
 from django.db.models import (
     Avg,
+    BigIntegerField,
     Case,
     Count,
     F,
     Func,
-    IntegerField,
     Q,
     Sum,
     TextField,
@@ -52,15 +51,13 @@ from agreement.models import (
     ProgressUpdate,
 )
 from agreement.models import Rating as ActivityRating
-from portal.permissions import VIEW_PRINCIPAL_DATA
 from principals.models import County, Municipality, Principal
 from readiness.models import Assessment, Indicator, Rating, ReportingRound, YesNo
-from readiness.selectors import display_value, is_achieved
+from readiness.selectors import is_achieved
 
+from . import disclosure
 from .cache import cached
-
-# The one place the small-group threshold is defined.
-SUPPRESSION_THRESHOLD = 5
+from .disclosure import Figure
 
 Types = Indicator.AnswerType
 ACHIEVED_RATINGS = [Rating.ACHIEVED.value, Rating.NOT_RELEVANT.value]
@@ -84,53 +81,11 @@ PERCENT_BANDS: list[tuple[str, str, int, int]] = [
 ]
 
 
-def suppresses_for(user) -> bool:
-    """Whether small groups are withheld from this viewer: all but staff and admins."""
-    return not (user.is_authenticated and user.has_perm(VIEW_PRINCIPAL_DATA))
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number, or None with `suppressed` set when it counts fewer than five organisers."""
-
-    value: int | float | Decimal | None
-    suppressed: bool = False
-
-    @classmethod
-    def hidden(cls) -> "Figure":
-        return cls(None, True)
-
-
-def suppressed_cells(counts: Sequence[int], *, suppress: bool) -> list[bool]:
-    """Which counts of a row to withhold: 1–4, plus a second one when only one would be."""
-    if not suppress:
-        return [False] * len(counts)
-    flags = [0 < c < SUPPRESSION_THRESHOLD for c in counts]
-    if sum(flags) == 1:
-        others = [(c, i) for i, c in enumerate(counts) if not flags[i] and c > 0]
-        if others:
-            flags[min(others)[1]] = True
-    return flags
-
-
 def share(part: int, whole: int) -> float | None:
     """Percentage with one decimal, or None when there is nothing to divide by."""
     if not whole:
         return None
     return round(100 * part / whole, 1)
-
-
-def _pair(part: int, whole: int, *, suppress: bool) -> tuple[Figure, Figure]:
-    """(count, share of whole) for `part` of a group of `whole` organisers, suppressed together.
-
-    The row is [part, whole - part]: whole below the threshold withholds both.
-    """
-    if suppress and 0 < whole < SUPPRESSION_THRESHOLD:
-        return Figure.hidden(), Figure.hidden()
-    flags = suppressed_cells([part, whole - part], suppress=suppress)
-    if flags[0]:
-        return Figure.hidden(), Figure.hidden()
-    return Figure(part), Figure(share(part, whole))
 
 
 # ---------------------------------------------------------------- filters
@@ -473,7 +428,6 @@ class GroupRow:
 class ReadinessOverview:
     round: ReportingRound | None
     filters: ReadinessFilters
-    suppress: bool
     organisers: int = 0
     submitted: Figure = field(default_factory=lambda: Figure(0))
     response_rate: Figure = field(default_factory=lambda: Figure(None))
@@ -509,59 +463,37 @@ def _distribution_columns(indicators: Sequence[Indicator], prefix: str = "curren
             continue
         columns[f"h{i}"] = Count("pk", filter=achieved_condition(indicator, prefix=prefix))
         if indicator.answer_type == Types.INTEGER:
+            # 64 bits: the form refuses more than 18 digits, so no stored answer overflows.
             columns[f"m{i}"] = Avg(
-                Cast(_text(indicator.code, prefix), IntegerField()),
+                Cast(_text(indicator.code, prefix), BigIntegerField()),
                 filter=answered_condition(indicator, prefix=prefix),
             )
     return columns
 
 
-def _indicator_results(indicators, row: dict, submitted: int, *, suppress: bool):
+def _indicator_results(indicators, row: dict, submitted: int):
     results = []
-    whole_hidden = suppress and 0 < submitted < SUPPRESSION_THRESHOLD
     for i, indicator in enumerate(indicators):
         answered = row.get(f"a{i}") or 0
         options = option_conditions(indicator)
         counts = [row.get(f"o{i}_{j}") or 0 for j in range(len(options))]
-        not_answered = submitted - answered
-        is_multi = indicator.answer_type == Types.MULTI_CHOICE
-        cells = counts + ([] if is_multi else [not_answered])
-        flags = [True] * len(cells) if whole_hidden else suppressed_cells(cells, suppress=suppress)
-        option_figures = []
-        for j, (value, label, _condition) in enumerate(options):
-            if flags[j]:
-                option_figures.append(OptionFigure(value, label, Figure.hidden(), Figure.hidden()))
-            else:
-                option_figures.append(
-                    OptionFigure(
-                        value, label, Figure(counts[j]), Figure(share(counts[j], submitted))
-                    )
-                )
-        if is_multi:
-            na_hidden = (
-                whole_hidden or suppressed_cells([not_answered, answered], suppress=suppress)[0]
-            )
-        else:
-            na_hidden = flags[-1]
-        achieved, achieved_share = (
-            (Figure.hidden(), Figure.hidden())
-            if whole_hidden
-            else _pair(row.get(f"h{i}") or 0, submitted, suppress=suppress)
-        )
+        achieved = row.get(f"h{i}") or 0
         mean = None
         if indicator.answer_type == Types.INTEGER:
             value = row.get(f"m{i}")
-            hidden = suppress and answered < SUPPRESSION_THRESHOLD and answered > 0
-            mean = Figure.hidden() if hidden else Figure(round(value, 1) if value else value)
+            mean = Figure(round(float(value), 1) if value is not None else None)
         results.append(
             IndicatorResult(
                 indicator=indicator,
                 submitted=submitted,
-                answered=Figure.hidden() if whole_hidden else Figure(answered),
-                options=option_figures,
-                not_answered=Figure.hidden() if na_hidden else Figure(not_answered),
-                achieved=achieved,
-                achieved_share=achieved_share,
+                answered=Figure(answered),
+                options=[
+                    OptionFigure(value, label, Figure(n), Figure(share(n, submitted)))
+                    for (value, label, _condition), n in zip(options, counts, strict=True)
+                ],
+                not_answered=Figure(submitted - answered),
+                achieved=Figure(achieved),
+                achieved_share=Figure(share(achieved, submitted)),
                 mean=mean,
             )
         )
@@ -569,7 +501,7 @@ def _indicator_results(indicators, row: dict, submitted: int, *, suppress: bool)
 
 
 def _group_rows(
-    totals: dict[Any, int], subs: dict[Any, tuple[int, int]], labels: dict, *, suppress: bool
+    totals: dict[Any, int], subs: dict[Any, tuple[int, int]], labels: dict
 ) -> list[GroupRow]:
     rows = []
     for key, label in labels.items():
@@ -577,20 +509,15 @@ def _group_rows(
         if not organisers:
             continue
         submitted, ready = subs.get(key, (0, 0))
-        submitted_figure, rate = _pair(submitted, organisers, suppress=suppress)
-        if submitted_figure.suppressed:
-            dnp_ready = dnp_share = Figure.hidden()
-        else:
-            dnp_ready, dnp_share = _pair(ready, submitted, suppress=suppress)
         rows.append(
             GroupRow(
                 key=str(key if key is not None else ""),
                 label=str(label),
                 organisers=organisers,
-                submitted=submitted_figure,
-                response_rate=rate,
-                dnp_ready=dnp_ready,
-                dnp_share=dnp_share,
+                submitted=Figure(submitted),
+                response_rate=Figure(share(submitted, organisers)),
+                dnp_ready=Figure(ready),
+                dnp_share=Figure(share(ready, submitted)),
             )
         )
     return rows
@@ -601,7 +528,6 @@ def readiness_overview(
     *,
     reporting_round: ReportingRound | None,
     filters: ReadinessFilters | None = None,
-    suppress: bool,
     indicators: Sequence[Indicator] | None = None,
 ) -> ReadinessOverview:
     """One round: response, DNP readiness (overall, by type and county), each indicator's answers.
@@ -611,7 +537,7 @@ def readiness_overview(
     the tally of the answers to the indicators with options.
     """
     filters = filters or ReadinessFilters()
-    result = ReadinessOverview(round=reporting_round, filters=filters, suppress=suppress)
+    result = ReadinessOverview(round=reporting_round, filters=filters)
     if reporting_round is None:
         return result
     if indicators is None:
@@ -667,12 +593,11 @@ def readiness_overview(
     organisers = sum(totals.values())
     submitted = overall["n"]
     result.organisers = organisers
-    result.submitted, result.response_rate = _pair(submitted, organisers, suppress=suppress)
-    if result.submitted.suppressed:
-        result.dnp_ready = result.dnp_share = Figure.hidden()
-    else:
-        result.dnp_ready, result.dnp_share = _pair(overall["ready"], submitted, suppress=suppress)
-    result.indicators = _indicator_results(indicators, overall, submitted, suppress=suppress)
+    result.submitted = Figure(submitted)
+    result.response_rate = Figure(share(submitted, organisers))
+    result.dnp_ready = Figure(overall["ready"])
+    result.dnp_share = Figure(share(overall["ready"], submitted))
+    result.indicators = _indicator_results(indicators, overall, submitted)
 
     type_totals: dict[str, int] = defaultdict(int)
     county_totals: dict[int | None, int] = defaultdict(int)
@@ -683,7 +608,6 @@ def readiness_overview(
         type_totals,
         {k: tuple(v) for k, v in by_type_subs.items()},
         dict(Principal.OrganiserType.choices),
-        suppress=suppress,
     )
     county_labels: dict[int | None, Any] = dict(counties)
     county_labels[None] = _("No county given")
@@ -691,7 +615,6 @@ def readiness_overview(
         county_totals,
         {k: tuple(v) for k, v in by_county_subs.items()},
         county_labels,
-        suppress=suppress,
     )
     return result
 
@@ -719,7 +642,6 @@ def readiness_trend(
     rounds: Sequence[ReportingRound],
     indicator_code: str = "",
     filters: ReadinessFilters | None = None,
-    suppress: bool,
     indicators_by_framework: dict[int, list[Indicator]] | None = None,
 ) -> ReadinessTrend:
     """Per round, oldest first: DNP-ready share and one indicator's distribution, in one query.
@@ -783,139 +705,27 @@ def readiness_trend(
             tally = {indicator.code: answers[reporting_round.pk]}
             row = {**row, **_tally_columns([indicator], tally)}
         submitted = row.get("n", 0)
-        submitted_figure = (
-            Figure.hidden()
-            if suppress and 0 < submitted < SUPPRESSION_THRESHOLD
-            else Figure(submitted)
-        )
-        if submitted_figure.suppressed:
-            dnp_ready = dnp_share = Figure.hidden()
-        else:
-            dnp_ready, dnp_share = _pair(row.get("ready", 0), submitted, suppress=suppress)
+        ready = row.get("ready", 0)
         has_indicator = indicator is not None and indicator.code in codes_by_framework.get(
             reporting_round.framework_version_id, set()
         )
         options: list[OptionFigure] = []
         achieved_share = Figure(None)
         if indicator is not None and has_indicator:
-            result = _indicator_results([indicator], row, submitted, suppress=suppress)[0]
+            result = _indicator_results([indicator], row, submitted)[0]
             options, achieved_share = result.options, result.achieved_share
         points.append(
             TrendPoint(
                 round=reporting_round,
-                submitted=submitted_figure,
-                dnp_ready=dnp_ready,
-                dnp_share=dnp_share,
+                submitted=Figure(submitted),
+                dnp_ready=Figure(ready),
+                dnp_share=Figure(share(ready, submitted)),
                 options=options,
                 achieved_share=achieved_share,
                 has_indicator=has_indicator,
             )
         )
     return ReadinessTrend(indicator=indicator, points=points)
-
-
-# ---------------------------------------------------------------- one organiser compared
-
-
-@dataclass
-class ComparisonRow:
-    indicator: Indicator
-    own_answer: Any
-    own_achieved: bool | None
-    national_share: Figure
-    county_share: Figure
-
-
-@dataclass
-class PrincipalComparison:
-    round: ReportingRound | None
-    submitted: bool
-    own_dnp_ready: bool | None
-    national_dnp_share: Figure
-    county_dnp_share: Figure
-    county_name: str
-    rows: list[ComparisonRow]
-
-
-@cached
-def principal_comparison(
-    *, principal: Principal, reporting_round: ReportingRound | None
-) -> PrincipalComparison:
-    """An organiser's own answers beside the national and county shares that meet each indicator.
-
-    National and county figures are always suppressed: organisers never see small groups.
-    Four queries: indicators, the organiser's assessment, and both aggregates in one.
-    """
-    empty = PrincipalComparison(
-        round=reporting_round,
-        submitted=False,
-        own_dnp_ready=None,
-        national_dnp_share=Figure(None),
-        county_dnp_share=Figure(None),
-        county_name=str(principal.county) if principal.county_id else "",
-        rows=[],
-    )
-    if reporting_round is None:
-        return empty
-    indicators = [
-        i
-        for i in indicators_of([reporting_round.framework_version_id])[
-            reporting_round.framework_version_id
-        ]
-        if i.answer_type != Types.TEXT
-    ]
-    own = (
-        Assessment.objects.filter(
-            principal=principal, round=reporting_round, state=Assessment.State.SUBMITTED
-        )
-        .select_related("current")
-        .first()
-    )
-    answers = own.current.answers if own and own.current else {}
-    conditions: dict[str, Q] = {"n": Q(), "ready": dnp_condition(indicators)}
-    for i, indicator in enumerate(indicators):
-        conditions[f"h{i}"] = achieved_condition(indicator)
-    in_county = Q(principal__county_id=principal.county_id) if principal.county_id else Q(pk__in=[])
-    both = Assessment.objects.filter(
-        round=reporting_round,
-        state=Assessment.State.SUBMITTED,
-        current__isnull=False,
-        principal__in=Principal.objects.active(),
-    ).aggregate(
-        **{f"nat_{k}": Count("pk", filter=c) for k, c in conditions.items()},
-        **{f"cty_{k}": Count("pk", filter=in_county & c) for k, c in conditions.items()},
-    )
-
-    def figure(prefix: str, key: str) -> Figure:
-        whole = both[f"{prefix}_n"] or 0
-        if 0 < whole < SUPPRESSION_THRESHOLD:
-            return Figure.hidden()
-        return _pair(both[f"{prefix}_{key}"] or 0, whole, suppress=True)[1]
-
-    rows = []
-    own_values = []
-    for i, indicator in enumerate(indicators):
-        value = (answers.get(indicator.code) or {}).get("value")
-        own_values.append((indicator, value))
-        rows.append(
-            ComparisonRow(
-                indicator=indicator,
-                own_answer=display_value(indicator, value) if own else "",
-                own_achieved=is_achieved(indicator, value) if own else None,
-                national_share=figure("nat", f"h{i}"),
-                county_share=figure("cty", f"h{i}") if principal.county_id else Figure(None),
-            )
-        )
-    dnp = [(i, v) for i, v in own_values if i.is_dnp]
-    return PrincipalComparison(
-        round=reporting_round,
-        submitted=own is not None,
-        own_dnp_ready=(all(is_achieved(i, v) for i, v in dnp) if dnp else None) if own else None,
-        national_dnp_share=figure("nat", "ready"),
-        county_dnp_share=figure("cty", "ready") if principal.county_id else Figure(None),
-        county_name=empty.county_name,
-        rows=rows,
-    )
 
 
 # ---------------------------------------------------------------- programme
@@ -953,7 +763,7 @@ class ReachRow:
 @dataclass
 class ProgrammeOverview:
     agreement: Agreement | None
-    suppress: bool
+    outside: bool
     years: list[MoneyRow] = field(default_factory=list)
     by_initiative: list[MoneyRow] = field(default_factory=list)
     totals: MoneyRow | None = None
@@ -1140,60 +950,75 @@ def ratings_by_quarter(*, agreement: Agreement) -> list[dict]:
 
 @cached
 def programme_reach(
-    *, agreement: Agreement, suppress: bool
+    *, agreement: Agreement, outside: bool
 ) -> tuple[ReachRow, list[ReachRow], list[ReachRow]]:
-    """Active organisers that took part in at least one deliverable, by type and county.
-
-    Two queries: organisers by type × county with how many took part, and county names.
-    """
+    """Active organisers that took part in at least one deliverable: in all, by type and by
+    county. For outside readers through disclosure control (small groups merged, small
+    counts withheld). Two queries: organisers by type × county with how many took part, and
+    county names."""
     took_part = Deliverable.principals.through.objects.filter(
         deliverable__activity__agreement=agreement
     ).values("principal_id")
     grouped = list(
         Principal.objects.active()
         .order_by()
-        .values("organiser_type", "county_id")
+        .values("organiser_type", "county__code")
         .annotate(n=Count("pk"), reached=Count("pk", filter=Q(pk__in=took_part)))
     )
-    counties = {c.pk: c.name for c in County.objects.order_by("code")}
-    by_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_county: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    for row in grouped:
-        for bucket, key in ((by_type, row["organiser_type"]), (by_county, row["county_id"])):
-            bucket[key][0] += row["n"]
-            bucket[key][1] += row["reached"]
-
-    def make(key, label, organisers, reached) -> ReachRow:
-        count, pct = _pair(reached, organisers, suppress=suppress)
-        return ReachRow(str(key if key is not None else ""), str(label), organisers, count, pct)
-
-    type_rows = [
-        make(key, label, *by_type[key])
-        for key, label in Principal.OrganiserType.choices
-        if by_type.get(key, [0])[0]
-    ]
-    county_labels: dict[int | None, Any] = dict(counties)
-    county_labels[None] = _("No county given")
-    county_rows = [
-        make(key, label, *by_county[key])
-        for key, label in county_labels.items()
-        if by_county.get(key, [0])[0]
-    ]
-    total = make(
-        "",
-        _("All organisers"),
-        sum(v[0] for v in by_type.values()),
-        sum(v[1] for v in by_type.values()),
+    counties = {c.code: c.name for c in County.objects.order_by("code")}
+    organisers = {(r["organiser_type"], r["county__code"] or ""): r["n"] for r in grouped}
+    counts = {
+        (r["organiser_type"], r["county__code"] or ""): {"reached": r["reached"]} for r in grouped
+    }
+    if outside:
+        groups = disclosure.merge_groups({a: (n, n) for a, n in organisers.items()})
+    else:
+        groups = [
+            disclosure.NATIONAL,
+            *(
+                disclosure.Group(disclosure.Breakdown.TYPE, code, (code,))
+                for code in Principal.OrganiserType.values
+                if any(a[0] == code for a in organisers)
+            ),
+            *(
+                disclosure.Group(disclosure.Breakdown.COUNTY, code, (code,))
+                for code in [*counties, ""]
+                if any(a[1] == code for a in organisers)
+            ),
+        ]
+    release = disclosure.Release(
+        organisers=organisers,
+        groups=groups,
+        kinds=["reached"],
+        base={"reached": disclosure.ORGANISERS},
+        rules=[],
+        counts=counts,
     )
-    return total, type_rows, county_rows
+    hidden = release.protect() if outside else {}
+
+    def row(group) -> ReachRow:
+        n = release.group_organisers[group.key]
+        reached = release.values[(group.key, "reached")]
+        reason = hidden.get((group.key, "reached"), "")
+        label = disclosure.group_label(group.breakdown, group.code, group.members, counties)
+        if reason:
+            return ReachRow(group.key, label, n, Figure.hidden(reason), Figure.hidden(reason))
+        return ReachRow(group.key, label, n, Figure(reached), Figure(share(reached, n)))
+
+    rows = [row(g) for g in groups]
+    total = rows[0]
+    total.label = str(_("All organisers"))
+    by_type = [r for g, r in zip(groups, rows, strict=True) if g.breakdown == "organiser_type"]
+    by_county = [r for g, r in zip(groups, rows, strict=True) if g.breakdown == "county"]
+    return total, by_type, by_county
 
 
 @cached
 def programme_overview(
-    *, agreement: Agreement | None, suppress: bool, today: datetime.date | None = None
+    *, agreement: Agreement | None, outside: bool, today: datetime.date | None = None
 ) -> ProgrammeOverview:
     """Everything the programme dashboard shows for one agreement, in a fixed number of queries."""
-    result = ProgrammeOverview(agreement=agreement, suppress=suppress)
+    result = ProgrammeOverview(agreement=agreement, outside=outside)
     if agreement is None:
         return result
     result.years, result.by_initiative, result.totals = programme_money(agreement=agreement)
@@ -1201,7 +1026,7 @@ def programme_overview(
     result.milestones, result.milestone_totals = milestone_status(agreement=agreement, today=today)
     result.ratings_by_quarter = ratings_by_quarter(agreement=agreement)
     result.reach_total, result.reach_by_type, result.reach_by_county = programme_reach(
-        agreement=agreement, suppress=suppress
+        agreement=agreement, outside=outside
     )
     return result
 
@@ -1254,143 +1079,6 @@ def county_choices() -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------- open data
-
-
-def published_rounds(*, today: datetime.date | None = None) -> list[ReportingRound]:
-    """Rounds whose figures are final: closed ones, oldest first."""
-    today = today or datetime.date.today()
-    rounds = ReportingRound.objects.filter(
-        Q(closed_at__isnull=False) | Q(closes_on__lt=today)
-    ).select_related("framework_version")
-    return sorted(rounds, key=lambda r: (r.opens_on, r.pk))
-
-
-@cached
-def open_readiness_records(*, today: datetime.date | None = None) -> list[dict]:
-    """Open data: suppressed readiness figures per closed round, nationally, by type and county.
-
-    Long format, one record per figure (see docs/open-data.md). Six queries whatever the
-    number of rounds, organisers or answers: rounds, indicators, counties, organisers by
-    type × county, submissions and DNP readiness by round × type × county, and the tally of
-    the answers by round (answers are published nationally only).
-    """
-    rounds = published_rounds(today=today)
-    if not rounds:
-        return []
-    by_framework = indicators_of(r.framework_version_id for r in rounds)
-    counties = {c.pk: (c.code, c.name) for c in County.objects.order_by("code")}
-    totals: dict[tuple[str, int | None], int] = {
-        (row["organiser_type"], row["county_id"]): row["n"]
-        for row in Principal.objects.active()
-        .order_by()
-        .values("organiser_type", "county_id")
-        .annotate(n=Count("pk"))
-    }
-    ready = Q(pk__in=[])
-    codes: set[str] = set()
-    for framework_id in {r.framework_version_id for r in rounds}:
-        indicators = by_framework.get(framework_id, [])
-        ready |= Q(round__framework_version_id=framework_id) & dnp_condition(indicators)
-        codes |= {i.code for i in indicators if i.answer_type in TALLIED}
-    columns: dict[str, Any] = {"n": Count("pk"), "ready": Count("pk", filter=ready)}
-    submissions = Assessment.objects.filter(
-        round__in=[r.pk for r in rounds],
-        state=Assessment.State.SUBMITTED,
-        current__isnull=False,
-        principal__in=Principal.objects.active(),
-    )
-    grouped = list(
-        submissions.order_by()
-        .values("round_id", "principal__organiser_type", "principal__county_id")
-        .annotate(**columns)
-    )
-    tally = _answer_tally(submissions, sorted(codes), by={"in_round": F("round_id")})
-    type_labels = dict(Principal.OrganiserType.choices)
-    groups: dict[tuple[str, str, str], int] = {("national", "", ""): sum(totals.values())}
-    for (kind, county), n in totals.items():
-        groups.setdefault(("organiser_type", kind, str(type_labels.get(kind, kind))), 0)
-        groups[("organiser_type", kind, str(type_labels.get(kind, kind)))] += n
-        code, name = counties.get(county, ("", str(_("No county given"))))
-        groups.setdefault(("county", code, name), 0)
-        groups[("county", code, name)] += n
-    national_label = str(_("Sweden"))
-    records: list[dict] = []
-    for reporting_round in rounds:
-        sums: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for row in grouped:
-            if row["round_id"] != reporting_round.pk:
-                continue
-            kind, county = row["principal__organiser_type"], row["principal__county_id"]
-            code, name = counties.get(county, ("", str(_("No county given"))))
-            for group in (
-                ("national", "", ""),
-                ("organiser_type", kind, str(type_labels.get(kind, kind))),
-                ("county", code, name),
-            ):
-                for column, value in row.items():
-                    if column in columns:
-                        sums[group][column] += value or 0
-        base = {
-            "round": reporting_round.name,
-            "round_opens": reporting_round.opens_on.isoformat(),
-            "round_closes": reporting_round.closes_on.isoformat(),
-        }
-        indicators = by_framework.get(reporting_round.framework_version_id, [])
-        for group, organisers in groups.items():
-            breakdown, group_code, group_name = group
-            counts = sums.get(group, {})
-            submitted = counts.get("n", 0)
-
-            head = {
-                **base,
-                "breakdown": breakdown,
-                "group_code": group_code,
-                "group_name": group_name or national_label,
-            }
-
-            def record(measure, value: Figure, whole, share_figure: Figure, head=head, **extra):
-                records.append(
-                    {
-                        **head,
-                        "measure": measure,
-                        "indicator_code": extra.get("indicator_code", ""),
-                        "indicator_question": extra.get("indicator_question", ""),
-                        "answer_code": extra.get("answer_code", ""),
-                        "answer_label": extra.get("answer_label", ""),
-                        "organisers": value.value,
-                        "base": whole,
-                        "share_percent": share_figure.value,
-                        "suppressed": value.suppressed,
-                    }
-                )
-
-            record("organisers", Figure(organisers), None, Figure(None))
-            count, rate = _pair(submitted, organisers, suppress=True)
-            record("submitted", count, organisers, rate)
-            if count.suppressed:
-                record("dnp_ready", Figure.hidden(), None, Figure.hidden())
-                continue
-            count, pct = _pair(counts.get("ready", 0), submitted, suppress=True)
-            record("dnp_ready", count, submitted, pct)
-            if breakdown != "national":
-                continue
-            answers = tally.get((reporting_round.pk,), {})
-            for indicator in indicators:
-                options = option_conditions(indicator)
-                values = _count_answers(indicator, answers.get(indicator.code, {}))[0]
-                flags = suppressed_cells(values, suppress=True)
-                for (value, label, _c), n, hidden in zip(options, values, flags, strict=True):
-                    record(
-                        "answer",
-                        Figure.hidden() if hidden else Figure(n),
-                        submitted,
-                        Figure.hidden() if hidden else Figure(share(n, submitted)),
-                        indicator_code=indicator.code,
-                        indicator_question=indicator.question,
-                        answer_code=value,
-                        answer_label=str(label),
-                    )
-    return records
 
 
 @cached

@@ -11,24 +11,34 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from agreement.models import Agreement
 from agreement.models import Rating as ActivityRating
-from portal.permissions import VIEW_AGGREGATES, VIEW_PROGRAMME, permission_required
-from principals.models import Principal
+from portal.permissions import (
+    MANAGE_ROUNDS,
+    VIEW_AGGREGATES,
+    VIEW_PRINCIPAL_DATA,
+    VIEW_PROGRAMME,
+    permission_required,
+)
+from principals.models import Municipality, Principal
+from readiness.models import ReportingRound
 
-from . import aggregates, charts, exports
+from . import aggregates, charts, disclosure, exports, publication
 from . import cache as page_cache
-from .aggregates import SIZE_BANDS, Figure, ReadinessFilters
+from .aggregates import SIZE_BANDS, ReadinessFilters
+from .disclosure import Breakdown, Figure
 from .exports import AMOUNT, DECIMAL, INT, PERCENT, Column, Table, format_cell, response_for
 
 FORMATS = ("csv", "xlsx")
@@ -48,6 +58,25 @@ def _bar_value(figure: Figure) -> float | None:
 
 # ---------------------------------------------------------------- readiness
 
+PREVIEW = ("vy", "publicerad")  # staff see a round as outside readers do, withheld cells marked
+
+
+def _previewing(request) -> bool:
+    return request.GET.get(PREVIEW[0]) == PREVIEW[1] and request.user.has_perm(VIEW_PRINCIPAL_DATA)
+
+
+def _published_view(request) -> bool:
+    """Outside readers only ever see publications; staff when they ask to preview them."""
+    return disclosure.is_outside_reader(request.user) or _previewing(request)
+
+
+def _indicator_choices(indicators) -> list[tuple[str, str]]:
+    return [
+        (i.code, f"{i.code}: {i.question[:70]}")
+        for i in indicators
+        if i.answer_type != i.AnswerType.TEXT
+    ]
+
 
 class ReadinessFilterForm(forms.Form):
     omgang = forms.TypedChoiceField(
@@ -59,32 +88,54 @@ class ReadinessFilterForm(forms.Form):
     storlek = forms.ChoiceField(label=gettext_lazy("Size (pupils)"), required=False)
     indikator = forms.ChoiceField(label=gettext_lazy("Indicator for the trend"), required=False)
 
-    def __init__(self, data, *, rounds, indicators):
+    def __init__(self, data, *, rounds, indicators, published: bool = False):
         super().__init__(data)
         self.fields["omgang"].choices = [(r.pk, r.name) for r in rounds]
         self.fields["typ"].choices = [("", _("All types")), *Principal.OrganiserType.choices]
         self.fields["lan"].choices = [("", _("All counties")), *aggregates.county_choices()]
-        self.fields["kommun"].choices = [
-            ("", _("All municipalities")),
-            *aggregates.municipality_choices(),
-        ]
-        self.fields["storlek"].choices = [("", _("All sizes"))] + [
-            (key, label) for key, label, _low, _high in SIZE_BANDS
-        ]
-        self.fields["indikator"].choices = [
-            (i.code, f"{i.code}: {i.question[:70]}")
-            for i in indicators
-            if i.answer_type != i.AnswerType.TEXT
-        ]
+        if published:
+            # Outside readers get published groups only: no municipalities or size bands.
+            del self.fields["kommun"], self.fields["storlek"]
+        else:
+            self.fields["kommun"].choices = [
+                ("", _("All municipalities")),
+                *aggregates.municipality_choices(),
+            ]
+            self.fields["storlek"].choices = [("", _("All sizes"))] + [
+                (key, label) for key, label, _low, _high in SIZE_BANDS
+            ]
+        self.fields["indikator"].choices = _indicator_choices(indicators)
 
     def value(self, name, default=None):
-        if not self.is_bound:
+        if not self.is_bound or name not in self.fields:
             return default
         self.is_valid()
         return self.cleaned_data.get(name) or default
 
 
-def _readiness_state(request) -> dict:
+def _trend_indicator(form, indicators) -> str:
+    valid_codes = [c for c, _l in form.fields["indikator"].choices]
+    code = form.value("indikator", "")
+    if code not in valid_codes:
+        code = next((i.code for i in indicators if i.is_dnp), valid_codes[0] if valid_codes else "")
+    return code
+
+
+def _bound(form_class, request, chosen, indicator_code, **kwargs):
+    """The form as submitted, showing the round and indicator the page shows where the
+    request did not choose them (so the form always says what the page shows)."""
+    data = request.GET.copy()
+    if chosen is not None and not data.get("omgang"):
+        data["omgang"] = chosen.pk
+    if indicator_code and data.get("indikator") != indicator_code:
+        data["indikator"] = indicator_code
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    return form
+
+
+def _live_state(request) -> dict:
+    """Staff: every figure as it is now, for any filter."""
     rounds = aggregates.rounds_to_show()
     by_framework = aggregates.indicators_of(r.framework_version_id for r in rounds)
     chosen_pk = request.GET.get("omgang")
@@ -100,44 +151,185 @@ def _readiness_state(request) -> dict:
         municipality=form.value("kommun", ""),
         size_band=form.value("storlek", ""),
     )
-    valid_codes = [c for c, _l in form.fields["indikator"].choices]
-    indicator_code = form.value("indikator", "")
-    if indicator_code not in valid_codes:
-        indicator_code = next(
-            (i.code for i in indicators if i.is_dnp), valid_codes[0] if valid_codes else ""
-        )
-    suppress = aggregates.suppresses_for(request.user)
+    indicator_code = _trend_indicator(form, indicators)
     overview = aggregates.readiness_overview(
-        reporting_round=chosen, filters=filters, suppress=suppress, indicators=indicators
+        reporting_round=chosen, filters=filters, indicators=indicators
     )
     trend = aggregates.readiness_trend(
         rounds=rounds,
         indicator_code=indicator_code,
         filters=filters,
-        suppress=suppress,
         indicators_by_framework=by_framework,
     )
-    if form.is_bound:
-        form.is_valid()
-    else:
-        form = ReadinessFilterForm(
-            {"omgang": chosen.pk if chosen else "", "indikator": indicator_code},
-            rounds=rounds,
-            indicators=indicators,
-        )
-        form.is_valid()
+    form = _bound(
+        ReadinessFilterForm, request, chosen, indicator_code, rounds=rounds, indicators=indicators
+    )
+    preview = ""
+    if chosen is not None and chosen.published_at is not None:
+        query = request.GET.copy()
+        query[PREVIEW[0]] = PREVIEW[1]
+        preview = query.urlencode()
     return {
         "form": form,
         "round": chosen,
         "rounds": rounds,
         "overview": overview,
         "trend": trend,
-        "suppress": suppress,
-        "blocks": _readiness_blocks(overview, trend),
+        "published_view": False,
+        "preview_query": preview,
+        "may_publish": chosen is not None
+        and chosen.published_at is None
+        and chosen.status == chosen.Status.CLOSED
+        and request.user.has_perm(MANAGE_ROUNDS),
+        "blocks": _readiness_blocks(overview, trend, distributions=True),
     }
 
 
-def _group_block(key: str, caption: str, heading: str, rows, overview) -> dict:
+def _resolve_group(request, form, published, counties) -> tuple[str, list[str]]:
+    """The published group a filter asks for, or the nearest one, with what the page says."""
+    notices = []
+    typ, lan = form.value("typ", ""), form.value("lan", "")
+    kommun, storlek = request.GET.get("kommun", ""), request.GET.get("storlek", "")
+    if kommun:
+        municipality = Municipality.objects.select_related("county").filter(code=kommun).first()
+        if municipality is not None and not lan:
+            lan = municipality.county.code
+        notices.append(
+            _(
+                "Figures for single municipalities are not published, since most municipalities "
+                "have too few organisers; the page shows the county instead."
+            )
+        )
+    if storlek:
+        notices.append(
+            _("Figures by number of pupils are not published; the page shows all sizes.")
+        )
+    if typ and lan:
+        notices.append(
+            _(
+                "Figures for one organiser type within one county are not published: such "
+                "groups are too small. The page shows the county; choose “All counties” to see "
+                "the organiser type in the whole country."
+            )
+        )
+        typ = ""
+    national = disclosure.NATIONAL.key
+    for breakdown, code in ((Breakdown.COUNTY, lan), (Breakdown.TYPE, typ)):
+        if not code:
+            continue
+        group = published.group_for(breakdown, code)
+        if group is None:
+            notices.append(
+                _("There are no published figures for that choice; the page shows the country.")
+            )
+            return national, notices
+        if group.merged:
+            notices.append(
+                _(
+                    "Your choice has too few organisers to be shown on its own, so it is shown "
+                    "together with others: %(group)s."
+                )
+                % {"group": group.label(counties)}
+            )
+        return group.key, notices
+    return national, notices
+
+
+def _published_state(request, *, reveal: bool) -> dict:
+    """Outside readers (and staff previewing them): the stored publications only."""
+    published = publication.publications(with_withheld=reveal)
+    rounds = {
+        r.pk: r
+        for r in ReportingRound.objects.filter(pk__in=[p.round_id for p in published])
+        .select_related("framework_version")
+        .order_by()
+    }
+    newest_first = [rounds[p.round_id] for p in reversed(published)]
+    by_framework = aggregates.indicators_of(r.framework_version_id for r in rounds.values())
+    chosen_pk = request.GET.get("omgang")
+    chosen = next((r for r in newest_first if str(r.pk) == chosen_pk), None)
+    chosen = chosen or (newest_first[0] if newest_first else None)
+    indicators = by_framework.get(chosen.framework_version_id, []) if chosen else []
+    kwargs = {"rounds": newest_first, "indicators": indicators, "published": True}
+    form = ReadinessFilterForm(request.GET if request.GET else None, **kwargs)
+    indicator_code = _trend_indicator(form, indicators)
+    state = {
+        "round": chosen,
+        "rounds": newest_first,
+        "published_view": True,
+        "reveal": reveal,
+        "blocks": {},
+    }
+    if chosen is None:
+        state["form"] = _bound(ReadinessFilterForm, request, chosen, indicator_code, **kwargs)
+        return state
+    current = next(p for p in published if p.round_id == chosen.pk)
+    counties = publication.county_names()
+    key, notices = _resolve_group(request, form, current, counties)
+    overview = publication.overview(
+        current,
+        key=key,
+        reporting_round=chosen,
+        indicators=indicators,
+        counties=counties,
+        reveal=reveal,
+    )
+    trend = publication.trend(
+        published,
+        key=key,
+        indicator_code=indicator_code,
+        rounds=rounds,
+        indicators_by_framework=by_framework,
+        reveal=reveal,
+    )
+    group = current.group(key)
+    live = request.GET.copy()
+    live.pop(PREVIEW[0], None)
+    state.update(
+        {
+            "form": _bound(ReadinessFilterForm, request, chosen, indicator_code, **kwargs),
+            "overview": overview,
+            "trend": trend,
+            "publication": current,
+            "group_key": key,
+            "group_label": group.label(counties),
+            "notices": notices,
+            "live_query": live.urlencode(),
+            "blocks": _readiness_blocks(
+                overview,
+                trend,
+                distributions=key == disclosure.NATIONAL.key,
+                group=(key, group.label(counties)),
+            ),
+        }
+    )
+    return state
+
+
+def _readiness_state(request) -> dict:
+    if _published_view(request):
+        return _published_state(request, reveal=_previewing(request))
+    return _live_state(request)
+
+
+def _hidden_bars(values: list[Figure]) -> str:
+    hidden = sum(1 for v in values if isinstance(v, Figure) and v.suppressed)
+    if not hidden:
+        return ""
+    return ngettext(
+        "%(n)s figure is withheld, so its bar is not drawn.",
+        "%(n)s figures are withheld, so their bars are not drawn.",
+        hidden,
+    ) % {"n": hidden}
+
+
+NOT_PUBLISHED = gettext_lazy(
+    "Not published: too few organisers could be shown apart from the others without "
+    "revealing small groups, so only the figures for the whole country are published."
+)
+
+
+def _group_block(key: str, caption: str, heading: str, rows, scope: str = "") -> dict:
     table = Table(
         key=key,
         caption=caption,
@@ -153,6 +345,8 @@ def _group_block(key: str, caption: str, heading: str, rows, overview) -> dict:
             [r.label, r.organisers, r.submitted, r.response_rate, r.dnp_ready, r.dnp_share]
             for r in rows
         ],
+        scope=scope,
+        empty=NOT_PUBLISHED if scope else "",
     )
     shown = [r for r in rows if not r.dnp_share.suppressed and r.dnp_share.value is not None]
     if shown:
@@ -175,36 +369,51 @@ def _group_block(key: str, caption: str, heading: str, rows, overview) -> dict:
         texts=[[_pct(r.response_rate) for r in rows], [_pct(r.dnp_share) for r in rows]],
         max_value=100,
     )
-    return {"key": key, "title": caption, "summary": summary, "chart": chart, "table": table}
+    return {
+        "key": key,
+        "title": caption,
+        "summary": summary,
+        "chart": chart,
+        "table": table,
+        "hidden_bars": _hidden_bars([f for r in rows for f in (r.response_rate, r.dnp_share)]),
+    }
 
 
-def _indicator_block(result) -> dict:
+def _share_of(count: Figure, whole: int) -> Figure:
+    if count.suppressed:
+        value = aggregates.share(count.value, whole) if count.revealed else None
+        return Figure.hidden(count.reason, value)
+    return Figure(aggregates.share(count.value or 0, whole))
+
+
+def _indicator_block(result, scope: str = "") -> dict:
     indicator = result.indicator
     key = f"indikator-{indicator.code}"
+    is_integer = indicator.answer_type == indicator.AnswerType.INTEGER
     rows = [[o.label, o.count, o.share] for o in result.options]
-    if indicator.answer_type != indicator.AnswerType.MULTI_CHOICE:
-        not_answered_share = (
-            Figure.hidden()
-            if result.not_answered.suppressed
-            else Figure(aggregates.share(result.not_answered.value or 0, result.submitted))
-        )
-        if not rows:
-            answered_share = (
-                Figure.hidden()
-                if result.answered.suppressed
-                else Figure(aggregates.share(result.answered.value or 0, result.submitted))
-            )
-            rows.append([_("Answered"), result.answered, answered_share])
-        rows.append([_("Not answered"), result.not_answered, not_answered_share])
+    if not result.options:
+        rows.append([_("Answered"), result.answered, _share_of(result.answered, result.submitted)])
+    if result.not_answered is not None:
+        na = result.not_answered
+        rows.append([_("Not answered"), na, _share_of(na, result.submitted)])
+    has_achieved = result.options and indicator.answer_type != indicator.AnswerType.TEXT
+    if has_achieved:
+        rows.append([_("Meets the indicator"), result.achieved, result.achieved_share])
+    columns = [
+        Column(_("Answer")),
+        Column(_("Organisers"), INT),
+        Column(_("Share of submitting organisers (%)"), PERCENT),
+    ]
+    if is_integer:
+        columns.append(Column(_("Mean of the answers"), DECIMAL))
+        mean = result.mean if result.mean is not None else Figure(None)
+        rows = [[*row, mean if i == 0 else ""] for i, row in enumerate(rows)]
     table = Table(
         key=key,
         caption=f"{indicator.code}: {indicator.question}",
-        columns=[
-            Column(_("Answer")),
-            Column(_("Organisers"), INT),
-            Column(_("Share of submitting organisers (%)"), PERCENT),
-        ],
+        columns=columns,
         rows=rows,
+        scope=scope,
     )
     shown = [o for o in result.options if not o.count.suppressed and o.count.value]
     if result.submitted == 0:
@@ -222,21 +431,24 @@ def _indicator_block(result) -> dict:
         }
     else:
         summary = _("Figures are withheld where fewer than %(n)s organisers gave an answer.") % {
-            "n": aggregates.SUPPRESSION_THRESHOLD
+            "n": disclosure.THRESHOLD
         }
-    if not result.achieved.suppressed and result.options:
+    if has_achieved and not result.achieved.suppressed and result.achieved_share.value is not None:
         summary += " " + _("%(share)s meet the indicator.") % {"share": _pct(result.achieved_share)}
     chart = None
+    hidden_bars = ""
     if result.options:
+        shares = [r[2] for r in rows]
         chart = charts.bar_chart(
             chart_id=f"chart-{key}",
             title=table.caption,
             desc=summary,
             categories=[str(r[0]) for r in rows],
-            series=[("", [_bar_value(r[2]) for r in rows])],
-            texts=[[_pct(r[2]) for r in rows]],
+            series=[("", [_bar_value(v) for v in shares])],
+            texts=[[_pct(v) for v in shares]],
             max_value=100,
         )
+        hidden_bars = _hidden_bars(shares)
     return {
         "key": key,
         "title": indicator.question,
@@ -245,10 +457,58 @@ def _indicator_block(result) -> dict:
         "summary": summary,
         "chart": chart,
         "table": table,
+        "hidden_bars": hidden_bars,
     }
 
 
-def _trend_blocks(trend) -> list[dict]:
+def _area_block(index: int, area: str, results, scope: str, group_label: str) -> dict:
+    """A published group's figures for one area: how many meet each indicator (whole answer
+    distributions are published for the whole country only)."""
+    key = f"uppfyller-{index}"
+    rows = []
+    for result in results:
+        indicator = result.indicator
+        if indicator.answer_type in (indicator.AnswerType.TEXT, indicator.AnswerType.INTEGER):
+            continue
+        rows.append([indicator.question, result.achieved, result.achieved_share])
+    table = Table(
+        key=key,
+        caption=_("Meeting the indicators, %(area)s: %(group)s")
+        % {"area": area, "group": group_label},
+        columns=[
+            Column(_("Indicator")),
+            Column(_("Organisers that meet it"), INT),
+            Column(_("Share of submitting organisers (%)"), PERCENT),
+        ],
+        rows=rows,
+        scope=scope,
+    )
+    return {"key": key, "title": area, "table": table} if rows else {}
+
+
+def _means_block(results, scope: str, group_label: str) -> dict:
+    rows = [
+        [r.indicator.question, r.answered, r.mean or Figure(None)]
+        for r in results
+        if r.indicator.answer_type == r.indicator.AnswerType.INTEGER
+    ]
+    if not rows:
+        return {}
+    table = Table(
+        key="medelvarden",
+        caption=_("Whole-number answers: %(group)s") % {"group": group_label},
+        columns=[
+            Column(_("Question")),
+            Column(_("Organisers that answered"), INT),
+            Column(_("Mean of the answers"), DECIMAL),
+        ],
+        rows=rows,
+        scope=scope,
+    )
+    return {"key": "medelvarden", "title": table.caption, "table": table}
+
+
+def _trend_blocks(trend, scope: str = "") -> list[dict]:
     points = trend.points
     labels = [p.round.name for p in points]
     blocks = []
@@ -262,6 +522,7 @@ def _trend_blocks(trend) -> list[dict]:
             Column(_("DNP-ready share (%)"), PERCENT),
         ],
         rows=[[p.round.name, p.submitted, p.dnp_ready, p.dnp_share] for p in points],
+        scope=scope,
     )
     known = [p for p in points if _bar_value(p.dnp_share) is not None]
     if len(known) >= 2:
@@ -279,6 +540,7 @@ def _trend_blocks(trend) -> list[dict]:
             "title": dnp_table.caption,
             "summary": summary,
             "table": dnp_table,
+            "hidden_bars": _hidden_bars([p.dnp_share for p in points]),
             "chart": charts.line_chart(
                 chart_id="chart-trend-dnp",
                 title=str(dnp_table.caption),
@@ -297,21 +559,31 @@ def _trend_blocks(trend) -> list[dict]:
     for p in points:
         if p.options:
             option_labels = [o.label for o in p.options]
+    has_achieved = indicator.answer_type not in (
+        indicator.AnswerType.TEXT,
+        indicator.AnswerType.INTEGER,
+    )
     columns = [Column(_("Reporting round")), Column(_("Submitted"), INT)] + [
         Column(_("%(answer)s (%%)") % {"answer": label}, PERCENT) for label in option_labels
     ]
+    if has_achieved:
+        columns.append(Column(_("Meets the indicator (%)"), PERCENT))
     rows = []
     for p in points:
         shares = [o.share for o in p.options] if p.options else [Figure(None)] * len(option_labels)
-        rows.append([p.round.name, p.submitted, *shares])
+        rows.append(
+            [p.round.name, p.submitted, *shares, *([p.achieved_share] if has_achieved else [])]
+        )
     table = Table(
         key="trend-indicator",
         caption=_("Answers to “%(question)s” per round") % {"question": indicator.question},
         columns=columns,
         rows=rows,
+        scope=scope,
     )
+    series_labels = [*option_labels, *([_("Meets the indicator")] if has_achieved else [])]
     series = [
-        (label, [_bar_value(row[2 + k]) for row in rows]) for k, label in enumerate(option_labels)
+        (label, [_bar_value(row[2 + k]) for row in rows]) for k, label in enumerate(series_labels)
     ]
     known = [p for p in points if _bar_value(p.achieved_share) is not None]
     if len(known) >= 2:
@@ -327,6 +599,7 @@ def _trend_blocks(trend) -> list[dict]:
             "title": table.caption,
             "summary": summary,
             "table": table,
+            "hidden_bars": _hidden_bars([v for row in rows for v in row[2:]]),
             "chart": charts.line_chart(
                 chart_id="chart-trend-indicator",
                 title=str(table.caption),
@@ -341,55 +614,73 @@ def _trend_blocks(trend) -> list[dict]:
     return blocks
 
 
-def _readiness_blocks(overview, trend) -> dict:
+def _readiness_blocks(overview, trend, *, distributions: bool, group=None) -> dict:
+    """Every table of the page, built once: the page, the CSV and the XLSX show these.
+
+    `group` is (key, label) of the published group a page built from a publication shows;
+    `distributions` whether whole answer distributions are shown (not for a published group).
+    """
+    scope, label = group or ("", "")
+    columns = [
+        Column(_("Reporting round")),
+        Column(_("Organisers"), INT),
+        Column(_("Submitted"), INT),
+        Column(_("Response rate (%)"), PERCENT),
+        Column(_("DNP-ready"), INT),
+        Column(_("DNP-ready share (%)"), PERCENT),
+    ]
+    row = [
+        overview.round.name if overview.round else "",
+        overview.organisers,
+        overview.submitted,
+        overview.response_rate,
+        overview.dnp_ready,
+        overview.dnp_share,
+    ]
+    if group:
+        columns.insert(0, Column(_("Group")))
+        row.insert(0, label)
     summary_table = Table(
-        key="sammanfattning",
-        caption=_("Summary"),
-        columns=[
-            Column(_("Reporting round")),
-            Column(_("Organisers"), INT),
-            Column(_("Submitted"), INT),
-            Column(_("Response rate (%)"), PERCENT),
-            Column(_("DNP-ready"), INT),
-            Column(_("DNP-ready share (%)"), PERCENT),
-        ],
-        rows=[
-            [
-                overview.round.name if overview.round else "",
-                overview.organisers,
-                overview.submitted,
-                overview.response_rate,
-                overview.dnp_ready,
-                overview.dnp_share,
-            ]
-        ],
+        key="sammanfattning", caption=_("Summary"), columns=columns, rows=[row], scope=scope
     )
+    national = disclosure.NATIONAL.key if group else ""
     areas: list[tuple[str, list[dict]]] = []
+    by_area: list[tuple[str, list]] = []
     for result in overview.indicators:
         title = result.indicator.area.title
-        if not areas or areas[-1][0] != title:
-            areas.append((title, []))
-        areas[-1][1].append(_indicator_block(result))
-    blocks = {
+        if not by_area or by_area[-1][0] != title:
+            by_area.append((title, []))
+        by_area[-1][1].append(result)
+    if distributions:
+        for title, results in by_area:
+            areas.append((title, [_indicator_block(r, scope) for r in results]))
+    else:
+        for index, (title, results) in enumerate(by_area, start=1):
+            block = _area_block(index, title, results, scope, label)
+            if block:
+                areas.append((title, [block]))
+        means = _means_block(overview.indicators, scope, label)
+        if means:
+            areas.append((means["title"], [means]))
+    return {
         "summary": {"key": "sammanfattning", "table": summary_table},
         "by_type": _group_block(
             "typ",
             _("Response and DNP readiness by organiser type"),
             _("Organiser type"),
             overview.by_type,
-            overview,
+            national,
         ),
         "by_county": _group_block(
             "lan",
             _("Response and DNP readiness by county"),
             _("County"),
             overview.by_county,
-            overview,
+            national,
         ),
         "areas": areas,
-        "trends": _trend_blocks(trend),
+        "trends": _trend_blocks(trend, scope),
     }
-    return blocks
 
 
 def _all_tables(blocks: dict) -> dict[str, Table]:
@@ -405,10 +696,10 @@ def _all_tables(blocks: dict) -> dict[str, Table]:
     return tables
 
 
-def _page_key(request, name: str, *parts) -> str:
-    """Cache key of a page's body: the query string as given and who may see small groups."""
-    suppress = aggregates.suppresses_for(request.user)
-    return page_cache.make_key(name, request.GET.urlencode(), suppress, *parts)
+def _page_key(request, name: str, *parts, version: str | None = None) -> str:
+    """Cache key of a page's body: the query string as given and who may see what."""
+    outside = disclosure.is_outside_reader(request.user)
+    return page_cache.make_key(name, request.GET.urlencode(), outside, *parts, version=version)
 
 
 def _body(request, template: str, state: dict, export_url: str) -> str:
@@ -418,7 +709,7 @@ def _body(request, template: str, state: dict, export_url: str) -> str:
             **state,
             "query": request.GET.urlencode(),
             "export_url": export_url,
-            "threshold": aggregates.SUPPRESSION_THRESHOLD,
+            "threshold": disclosure.THRESHOLD,
         },
     )
 
@@ -434,11 +725,13 @@ class Dashboard:
     body_template: str
     page_template: str
     export_url: str
+    # The cache version of a request's figures: None for the data version (live figures).
+    version: Callable[[HttpRequest], str | None] = lambda request: None
 
 
 def _dashboard_page(request, dashboard: Dashboard) -> HttpResponse:
     body = page_cache.fragment(
-        _page_key(request, f"{dashboard.name}-page"),
+        _page_key(request, f"{dashboard.name}-page", version=dashboard.version(request)),
         lambda: _body(
             request, dashboard.body_template, dashboard.state(request), dashboard.export_url
         ),
@@ -458,7 +751,17 @@ def _dashboard_export(request, dashboard: Dashboard, table: str, fmt: str) -> Ht
         name = f"{dashboard.file_prefix}-{table}-{dashboard.file_part(state)}"
         return response_for(found, fmt, name)
 
-    return page_cache.response(_page_key(request, f"{dashboard.name}-export", table, fmt), build)
+    key = _page_key(
+        request, f"{dashboard.name}-export", table, fmt, version=dashboard.version(request)
+    )
+    return page_cache.response(key, build)
+
+
+def _readiness_version(request) -> str | None:
+    """Pages built from publications change only when a round is published."""
+    if not _published_view(request):
+        return None
+    return publication.version(publication.publications(with_withheld=_previewing(request)))
 
 
 READINESS = Dashboard(
@@ -469,6 +772,7 @@ READINESS = Dashboard(
     body_template="reporting/partials/dash_readiness_body.html",
     page_template="reporting/dashboard_readiness.html",
     export_url="reporting:readiness-export",
+    version=_readiness_version,
 )
 
 
@@ -482,6 +786,39 @@ def readiness_dashboard(request):
 @permission_required(VIEW_AGGREGATES)
 def readiness_export(request, table: str, fmt: str):
     return _dashboard_export(request, READINESS, table, fmt)
+
+
+@permission_required(MANAGE_ROUNDS)
+def round_publish(request, pk: int):
+    """Staff publish a closed round's figures: a confirmation page, then the publication."""
+    reporting_round = get_object_or_404(ReportingRound, pk=pk)
+    if request.method == "POST":
+        try:
+            publication.publication_create(reporting_round=reporting_round, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The figures of %(round)s are published. Outside readers now see them.")
+                % {"round": reporting_round.name},
+            )
+        return redirect(f"{reverse('reporting:readiness-dashboard')}?omgang={reporting_round.pk}")
+    submitted = reporting_round.assessments.filter(
+        state=reporting_round.assessments.model.State.SUBMITTED,
+        current__isnull=False,
+        principal__in=Principal.objects.active(),
+    ).count()
+    return render(
+        request,
+        "reporting/round_publish.html",
+        {
+            "round": reporting_round,
+            "submitted": submitted,
+            "organisers": Principal.objects.active().count(),
+            "closed": reporting_round.status == reporting_round.Status.CLOSED,
+        },
+    )
 
 
 # ---------------------------------------------------------------- programme
@@ -511,13 +848,13 @@ def _programme_state(request) -> dict:
             {"overenskommelse": chosen.pk if chosen else ""}, agreements=agreements
         )
         form.is_valid()
-    suppress = aggregates.suppresses_for(request.user)
-    overview = aggregates.programme_overview(agreement=chosen, suppress=suppress)
+    outside = disclosure.is_outside_reader(request.user)
+    overview = aggregates.programme_overview(agreement=chosen, outside=outside)
     return {
         "form": form,
         "agreement": chosen,
         "overview": overview,
-        "suppress": suppress,
+        "outside": outside,
         "blocks": _programme_blocks(overview) if chosen else {},
     }
 
@@ -643,6 +980,7 @@ def _programme_blocks(o) -> dict:
                 Column(_("Share that took part (%)"), PERCENT),
             ],
             rows=[[r.label, r.organisers, r.reached, r.share] for r in rows],
+            empty=NOT_PUBLISHED if o.outside else "",
         )
 
     reach_summary = _(
@@ -791,8 +1129,15 @@ def programme_export(request, table: str, fmt: str):
 
 @require_GET
 def opendata_page(request):
+    published = publication.publications()
+    names = dict(
+        ReportingRound.objects.filter(pk__in=[p.round_id for p in published]).values_list(
+            "pk", "name"
+        )
+    )
+    published = [names[p.round_id] for p in published]
     body = page_cache.fragment(
-        page_cache.make_key("opendata-page"),
+        page_cache.make_key("opendata-page", published),
         lambda: render_to_string(
             "reporting/partials/dash_opendata_body.html",
             {
@@ -803,21 +1148,22 @@ def opendata_page(request):
                         exports.PROGRAMME_FIELDS,
                     ),
                 ],
-                "threshold": aggregates.SUPPRESSION_THRESHOLD,
-                "rounds": aggregates.published_rounds(),
+                "threshold": disclosure.THRESHOLD,
+                "rounds": published,
             },
         ),
     )
     return render(request, "reporting/opendata_index.html", {"body": body})
 
 
-def _opendata_response(name: str, fields, records, fmt: str):
+def _opendata_response(name: str, fields, records, fmt: str, generated=None):
     if fmt == "json":
+        generated = generated or datetime.datetime.now().astimezone()
         return JsonResponse(
             {
                 "dataset": name,
-                "generated": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-                "suppression_threshold": aggregates.SUPPRESSION_THRESHOLD,
+                "generated": generated.isoformat(timespec="seconds"),
+                "suppression_threshold": disclosure.THRESHOLD,
                 "schema": reverse("reporting:opendata-schema"),
                 "fields": [f[0] for f in fields],
                 "records": [
@@ -838,16 +1184,19 @@ def _opendata_response(name: str, fields, records, fmt: str):
 
 @require_GET
 def opendata_readiness(request, fmt: str):
-    """The file is kept until the data changes; "generated" says when it was computed."""
+    """Every published round; the file changes only when a round is published, and
+    "generated" is when the newest of them was."""
     if fmt not in ("json", "csv"):
         raise Http404
+    published = publication.publications()
     return page_cache.response(
-        page_cache.make_key("opendata-readiness", fmt),
+        page_cache.make_key("opendata-readiness", fmt, version=publication.version(published)),
         lambda: _opendata_response(
             "skoldigistod-beredskap",
             exports.READINESS_FIELDS,
-            aggregates.open_readiness_records(),
+            publication.open_records(),
             fmt,
+            generated=published[-1].published_at if published else None,
         ),
     )
 

@@ -7,6 +7,7 @@ nobody mistakes it for SKR's real report.
 from agreement import data_2020
 
 from . import final_report_services as services
+from . import publication
 from .models import FinalReport
 
 ACTOR = "load_demo"
@@ -34,6 +35,9 @@ TEXTS = {
 
 
 def load(stdout) -> list[tuple[str, str]]:
+    for reporting_round in publication.rounds_to_publish():
+        publication.publication_create(reporting_round=reporting_round, actor=ACTOR)
+        stdout.write(f"  {reporting_round.name}: siffrorna publicerade")
     agreement, _created = data_2020.load()
     if FinalReport.objects.filter(agreement=agreement).exists():
         return []

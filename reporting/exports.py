@@ -19,13 +19,10 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .aggregates import SUPPRESSION_THRESHOLD, Figure
+from . import disclosure
+from .disclosure import Figure
 
 TEXT, INT, PERCENT, AMOUNT, DECIMAL = "text", "int", "percent", "amount", "decimal"
-
-
-def suppressed_text() -> str:
-    return _("fewer than %(n)s") % {"n": SUPPRESSION_THRESHOLD}
 
 
 @dataclass
@@ -41,9 +38,21 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     row_headers: bool = True
+    # The published group whose figures the rows are (for pages built from a publication).
+    scope: str = ""
+    # What the page says when there are no rows.
+    empty: Any = ""
 
     def has_suppressed(self) -> bool:
         return any(isinstance(c, Figure) and c.suppressed for row in self.rows for c in row)
+
+    def reasons(self) -> list[str]:
+        """The reasons for withheld cells in this table, each once, in a fixed order."""
+        found = {c.reason for row in self.rows for c in row if isinstance(c, Figure) and c.reason}
+        return [r.value for r in disclosure.Reason if r.value in found]
+
+    def explanations(self) -> list[str]:
+        return [disclosure.explanation(r) for r in self.reasons()]
 
     def display_rows(self) -> list[list[dict]]:
         """Cells formatted the Swedish way, with a class for numbers."""
@@ -62,8 +71,13 @@ def _raw(cell) -> Any:
 
 def format_cell(cell, kind: str) -> str:
     if isinstance(cell, Figure) and cell.suppressed:
-        return suppressed_text()
-    value = _raw(cell)
+        if cell.revealed:
+            return f"{_format_value(cell.value, kind)} ({cell.label})"
+        return cell.label
+    return _format_value(_raw(cell), kind)
+
+
+def _format_value(value, kind: str) -> str:
     if value is None or value == "":
         return "–" if kind != TEXT else ""
     if kind == PERCENT:
@@ -80,8 +94,9 @@ def format_cell(cell, kind: str) -> str:
 
 
 def _export_value(cell, kind: str):
-    """Numbers as numbers (Decimal for money), text as text, withheld as empty."""
-    if isinstance(cell, Figure) and cell.suppressed:
+    """Numbers as numbers (Decimal for money), text as text, withheld as empty (staff
+    previewing what outside readers see get the value, and the note says it is withheld)."""
+    if isinstance(cell, Figure) and cell.suppressed and not cell.revealed:
         return None
     value = _raw(cell)
     if value is None:
@@ -104,18 +119,18 @@ def _rows_for_export(table: Table) -> tuple[list[str], list[list[Any]]]:
         values = [_export_value(c, col.kind) for c, col in zip(row, table.columns, strict=True)]
         if add_note:
             hidden = [
-                str(col.label)
+                f"{col.label}: {c.label}"
                 for c, col in zip(row, table.columns, strict=True)
                 if isinstance(c, Figure) and c.suppressed
             ]
-            values.append(
-                _("Withheld (fewer than %(n)s organisers): %(columns)s")
-                % {"n": SUPPRESSION_THRESHOLD, "columns": ", ".join(hidden)}
-                if hidden
-                else ""
-            )
+            values.append(_("Withheld: %(cells)s") % {"cells": "; ".join(hidden)} if hidden else "")
         rows.append(values)
     return header, rows
+
+
+def _explanation_rows(table: Table) -> list[list[str]]:
+    """Below the table: why cells are withheld (docs/disclosure.md has the rules)."""
+    return [[text] for text in table.explanations()]
 
 
 def csv_response(table: Table, filename: str) -> HttpResponse:
@@ -128,6 +143,10 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
+    explanations = _explanation_rows(table)
+    if explanations:
+        writer.writerow([])
+        writer.writerows(explanations)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
@@ -144,6 +163,8 @@ def sheet_title(text: str) -> str:
     if len(name) > 31:
         name = name[:31].rsplit(" ", 1)[0] if " " in name[:31] else name[:31]
     return name or "Tabell"
+
+
 NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.0"}
 
 
@@ -169,6 +190,9 @@ def xlsx_response(table: Table, filename: str) -> HttpResponse:
     if table.has_suppressed():
         letter = sheet.cell(row=2, column=len(header)).column_letter
         sheet.column_dimensions[letter].width = 50
+        sheet.append([])
+        for line in _explanation_rows(table):
+            sheet.append(line)
     sheet.freeze_panes = "A3"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -191,21 +215,47 @@ READINESS_FIELDS = [
     ("round", "string", gettext_lazy("Name of the reporting round")),
     ("round_opens", "date", gettext_lazy("First day of the round (ISO 8601)")),
     ("round_closes", "date", gettext_lazy("Last day of the round (ISO 8601)")),
+    (
+        "round_published",
+        "date",
+        gettext_lazy("The day the round's figures were published; they never change after it"),
+    ),
     ("breakdown", "string", gettext_lazy("national, organiser_type or county")),
-    ("group_code", "string", gettext_lazy("Organiser type code or county code; empty nationally")),
+    (
+        "group_code",
+        "string",
+        gettext_lazy("Organiser type code or county code; other for merged groups"),
+    ),
     ("group_name", "string", gettext_lazy("Name of the group")),
-    ("measure", "string", gettext_lazy("organisers, submitted, dnp_ready or answer")),
-    ("indicator_code", "string", gettext_lazy("Indicator code (measure answer only)")),
+    (
+        "group_members",
+        "string",
+        gettext_lazy("The organiser types or county codes the group covers, comma-separated"),
+    ),
+    (
+        "measure",
+        "string",
+        gettext_lazy(
+            "organisers, submitted, dnp_ready, answer, not_answered, answered, achieved or mean"
+        ),
+    ),
+    ("indicator_code", "string", gettext_lazy("Indicator code (measures about one indicator)")),
     ("indicator_question", "string", gettext_lazy("The indicator's question")),
-    ("answer_code", "string", gettext_lazy("Answer code or percentage band")),
+    ("answer_code", "string", gettext_lazy("Answer code or percentage band (measure answer)")),
     ("answer_label", "string", gettext_lazy("The answer as shown to organisers")),
     ("organisers", "integer", gettext_lazy("Number of organisers; empty when withheld")),
     ("base", "integer", gettext_lazy("The number the share is taken of")),
     ("share_percent", "number", gettext_lazy("organisers / base × 100, one decimal")),
     (
-        "suppressed",
-        "boolean",
-        gettext_lazy("true when the figure is withheld to protect a small group"),
+        "mean",
+        "number",
+        gettext_lazy("Mean answer, two significant digits (measure mean); empty when withheld"),
+    ),
+    ("suppressed", "boolean", gettext_lazy("true when the figure is withheld")),
+    (
+        "suppression_reason",
+        "string",
+        gettext_lazy("small, protect or mean: why the figure is withheld (docs/disclosure.md)"),
     ),
 ]
 PROGRAMME_FIELDS = [

@@ -26,7 +26,7 @@ from agreement.models import Activity, Agreement, Cost, Deliverable, Milestone
 from principals.models import Principal
 from readiness.models import Assessment, Indicator, ReportingRound
 
-from . import aggregates, charts
+from . import aggregates, charts, disclosure, publication
 from .models import FinalReport, ReportSection
 
 # Sections every report starts with: key, kind, text required, English title (translated).
@@ -604,40 +604,65 @@ def _change(before, after) -> Decimal | None:
     return after - before if before is not None and after is not None else None
 
 
-def rounds_compared() -> tuple[ReportingRound | None, ReportingRound | None]:
-    """The first round that opened, and the latest (the latest closed, else the open one)."""
-    rounds = aggregates.rounds_to_show()
-    if not rounds:
+def rounds_compared() -> tuple[publication.Published | None, publication.Published | None]:
+    """The first and the latest published round: a report only shows published figures."""
+    published = publication.publications()
+    if not published:
         return None, None
-    return rounds[-1], aggregates.default_round(rounds)
+    return published[0], published[-1]
 
 
 def gen_results(part: Part, data: _Data, per_initiative) -> None:
-    """Readiness and reach, from reporting/aggregates.py so the dashboards show the same."""
+    """Readiness from the rounds' publications and reach as the dashboards show them."""
     first, latest = rounds_compared()
     if latest is None:
-        part.paragraphs.append(pgettext("final report", "No reporting round has opened yet."))
+        part.paragraphs.append(
+            pgettext("final report", "No reporting round's figures have been published yet.")
+        )
     else:
         _readiness(part, first, latest)
     _reach(part, data)
 
 
-def _readiness(part: Part, first: ReportingRound, latest: ReportingRound) -> None:
-    before = aggregates.readiness_overview(reporting_round=first, suppress=True)
-    after = (
-        before
-        if latest.pk == first.pk
-        else aggregates.readiness_overview(reporting_round=latest, suppress=True)
-    )
+def _overviews(first, latest):
+    rounds = {
+        r.pk: r
+        for r in ReportingRound.objects.filter(pk__in={first.round_id, latest.round_id})
+        .select_related("framework_version")
+        .order_by()
+    }
+    by_framework = aggregates.indicators_of(r.framework_version_id for r in rounds.values())
+    counties = publication.county_names()
+
+    def one(published):
+        reporting_round = rounds[published.round_id]
+        return reporting_round, publication.overview(
+            published,
+            key=disclosure.NATIONAL.key,
+            reporting_round=reporting_round,
+            indicators=by_framework.get(reporting_round.framework_version_id, []),
+            counties=counties,
+        )
+
+    return one(first), one(latest)
+
+
+def _readiness(part: Part, first, latest) -> None:
+    (first_round, before), (latest_round, after) = _overviews(first, latest)
     part.paragraphs.append(
         pgettext(
             "final report",
             "Readiness is compared between the first reporting round, %(first)s, and the latest, "
-            "%(latest)s. A share is the share of the organisers that submitted a self-assessment "
-            "in the round whose answer counts as achieved. Groups of fewer than %(min)s "
-            "organisers are not shown (–).",
+            "%(latest)s, with the figures published when each closed. A share is the share of "
+            "the organisers that submitted a self-assessment in the round whose answer counts "
+            "as achieved. Figures that would rest on fewer than %(min)s organisers, or from which "
+            "such a figure could be worked out, are not shown (–).",
         )
-        % {"first": first.name, "latest": latest.name, "min": aggregates.SUPPRESSION_THRESHOLD}
+        % {
+            "first": first_round.name,
+            "latest": latest_round.name,
+            "min": disclosure.THRESHOLD,
+        }
     )
     earlier = {r.indicator.code: r for r in before.indicators}
     rows = []
@@ -676,14 +701,12 @@ def _readiness(part: Part, first: ReportingRound, latest: ReportingRound) -> Non
             _fig(after.dnp_share),
         ]
     ]
-    types = dict(Principal.OrganiserType.choices)
-    for key in Principal.OrganiserType.values:
+    keys = list(dict.fromkeys([*latest_by_type, *first_by_type]))
+    for key in keys:
         g0, g1 = first_by_type.get(key), latest_by_type.get(key)
-        if g0 is None and g1 is None:
-            continue
         dnp_rows.append(
             [
-                str(types[key]),
+                (g1 or g0).label,
                 _fig(g0.submitted) if g0 else None,
                 _fig(g0.dnp_share) if g0 else None,
                 _fig(g1.submitted) if g1 else None,
@@ -706,7 +729,8 @@ def _readiness(part: Part, first: ReportingRound, latest: ReportingRound) -> Non
         rows=dnp_rows,
         note=pgettext(
             "final report",
-            "Ready means that every indicator tagged DNP (digital national tests) is achieved.",
+            "Ready means that every indicator tagged DNP (digital national tests) is achieved. "
+            "Organiser types with too few organisers are shown together.",
         ),
     )
     part.tables.append(table)
@@ -732,7 +756,7 @@ def _readiness(part: Part, first: ReportingRound, latest: ReportingRound) -> Non
 
 
 def _reach(part: Part, data: _Data) -> None:
-    total, by_type, _by_county = aggregates.programme_reach(agreement=data.agreement, suppress=True)
+    total, by_type, _by_county = aggregates.programme_reach(agreement=data.agreement, outside=True)
     part.tables.append(
         Table(
             key="reach-organisers",

@@ -170,6 +170,55 @@ class SubmittedReport(models.Model):
         }
 
 
+class PublicationQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(_("A publication cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("A publication cannot be deleted."))
+
+
+class RoundPublication(models.Model):
+    """A closed round's figures as outside readers see them: computed once, never changed.
+
+    `figures_json` is what the government, organisers and the public may see (withheld cells
+    are empty, with their reason); `withheld_json` holds the withheld values, for staff only.
+    """
+
+    round = models.OneToOneField(
+        "readiness.ReportingRound",
+        verbose_name=_("reporting round"),
+        on_delete=models.PROTECT,
+        related_name="publication",
+    )
+    published_at = models.DateTimeField(_("published"))
+    published_by_label = models.CharField(_("published by"), max_length=200)
+    figures_json = models.TextField(_("published figures (JSON)"))
+    figures_sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    withheld_json = models.TextField(_("withheld figures (JSON, staff only)"))
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("published round")
+        verbose_name_plural = _("published rounds")
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"{self.round} ({self.published_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or kwargs.get("force_update"):
+            raise ValidationError(_("A publication cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("A publication cannot be deleted."))
+
+    def checksum_matches(self) -> bool:
+        return sha256(self.figures_json) == self.figures_sha256
+
+
 class ReportReminder(models.Model):
     """A due-date reminder sent for one agreement at one threshold (30, 14 or 7 days); sent once."""
 

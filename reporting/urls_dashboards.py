@@ -15,6 +15,7 @@ urlpatterns = [
         dashboards.readiness_export,
         name="readiness-export",
     ),
+    path("beredskap/publicera/<int:pk>/", dashboards.round_publish, name="round-publish"),
     path("program/", dashboards.programme_dashboard, name="programme-dashboard"),
     path(
         "program/export/<slug:table>.<slug:fmt>",

@@ -120,5 +120,7 @@ def empty_cache():
     """Cached dashboard figures are keyed by a data version (highest ids and the date), which a
     rolled-back test's successor can repeat with other data; so every test starts empty."""
     from reporting.cache import clear
+    from reporting.publication import forget
 
     clear()
+    forget()

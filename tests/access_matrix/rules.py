@@ -325,6 +325,8 @@ RULES = [
         PROGRAMME_READ,
         args=lambda w, owner: {"table": "sammanfattning", "fmt": "csv"},
     ),
+    # The confirmation page; the round is published already, so a POST would change nothing.
+    Rule("reporting:round-publish", STAFF_ONLY, args=pk("closed_round")),
     Rule("reporting:programme-dashboard", PROGRAMME_READ),
     Rule(
         "reporting:programme-export",

@@ -175,6 +175,9 @@ def _readiness(world: World) -> None:
             assessment, {indicator.code: {"value": "started", "comment": secret}}, user=editor
         )
         assessments[owner] = assessment
+    from reporting.publication import publication_create
+
+    publication_create(reporting_round=closed_round, actor="test")
     draft = FrameworkVersionFactory(
         name="Matrisutkast", status=FrameworkVersion.Status.DRAFT, published_at=None
     )

@@ -13,7 +13,7 @@ from tests.agreement.factories import (
     MilestoneFactory,
     ProgressUpdateFactory,
 )
-from tests.reporting.factories import readiness_dataset
+from tests.reporting.factories import publish_closed, readiness_dataset
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,30 +74,32 @@ def test_staff_filters_opens_a_table_and_downloads(
     axe_check(page)
 
 
-def test_government_sees_suppressed_figures_and_downloads_xlsx(
+def test_government_sees_published_figures_and_downloads_xlsx(
     page, live_server, government, browser_login, axe_check
 ):
     readiness_dataset()
+    publish_closed()
     browser_login(page, government)
     page.goto(f"{live_server.url}/rapporter/beredskap/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Beredskapsöversikt")
-    expect(page.get_by_text("För att skydda enskilda huvudmän")).to_be_visible()
+    expect(page.locator(".dash-group")).to_contain_text("Hela landet")
+    expect(page.get_by_label("Kommun")).to_have_count(0)  # not published for outside readers
     axe_check(page)
 
     page.get_by_label("Län:", exact=True).select_option(label="Skåne län")
     page.get_by_role("button", name="Visa").click()
+    expect(page.locator(".dash-group")).to_contain_text("Skåne län")
     block = page.locator(
-        "section",
-        has=page.get_by_role("heading", name="Svar och DNP-beredskap per typ av huvudman"),
+        "section", has=page.get_by_role("heading", name="Svar och DNP-beredskap per län")
     )
     block.get_by_text("Visa siffrorna som tabell").click()
-    row = block.get_by_role("row", name="Enskild huvudman")
-    expect(row).to_contain_text("färre än 5")
+    row = block.get_by_role("row", name="Skåne län")
+    expect(row).to_contain_text("skyddad")
+    expect(block).to_contain_text("”skyddad”: uppgiften visas inte")
+    expect(block.locator("figcaption")).to_contain_text("visas inte, så deras staplar ritas inte")
     axe_check(page)
     with page.expect_download() as info:
-        block.get_by_role(
-            "link", name="Excel (XLSX) – Svar och DNP-beredskap per typ av huvudman"
-        ).click()
+        block.get_by_role("link", name="Excel (XLSX) – Svar och DNP-beredskap per län").click()
     assert info.value.suggested_filename.endswith(".xlsx")
 
     page.set_viewport_size({"width": 375, "height": 800})

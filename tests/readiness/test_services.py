@@ -92,6 +92,31 @@ def test_published_version_is_immutable_and_copy_is_editable(framework, staff, r
         services.framework_copy(framework=framework, name="Version 2", actor=staff)
 
 
+def test_bounds_of_whole_number_answers_are_edited_in_a_new_version(framework, staff):
+    from portal.models import AuditEvent
+
+    copy = services.framework_copy(framework=framework, name="Version med gränser", actor=staff)
+    staff_count = copy.indicators.get(code="staff-count")
+    assert (staff_count.min_value, staff_count.max_value) == (0, 1_000_000)
+    with pytest.raises(ValidationError, match="inte vara lägre än det lägsta"):
+        services.indicator_update(indicator=staff_count, actor=staff, min_value=10, max_value=5)
+    with pytest.raises(ValidationError, match="kan vara högst"):
+        services.indicator_update(indicator=staff_count, actor=staff, max_value=10**13)
+    with pytest.raises(ValidationError, match="0 eller mer"):
+        services.indicator_update(indicator=staff_count, actor=staff, min_value=-1)
+    staff_count.refresh_from_db()
+    assert (staff_count.min_value, staff_count.max_value) == (0, 1_000_000)
+    services.indicator_update(indicator=staff_count, actor=staff, max_value=20_000)
+    staff_count.refresh_from_db()
+    assert staff_count.max_value == 20_000
+    event = AuditEvent.objects.for_object(staff_count).get()
+    assert event.changes == {"max_value": [1_000_000, 20_000]}
+    errors = services.validate_answers(
+        framework=copy, answers={"staff-count": {"value": 20_001}}, complete=False
+    )
+    assert errors == {"staff-count": "Ange ett heltal från 0 till 20\xa0000."}
+
+
 def test_round_requires_published_framework(staff, framework):
     draft = services.framework_copy(framework=framework, name="Utkast", actor=staff)
     today = timezone.localdate()

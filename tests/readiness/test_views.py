@@ -117,8 +117,35 @@ def test_unreadable_number_is_refused_with_message(
     login(editor_a)
     data = post_data(framework, {"staff-count": {"value": "tolv"}}, lock=1)
     html = client.post(url("assessment-edit", principal_a, open_round), data).content.decode()
-    assert 'href="#q-staff-count"' in html and "Ange ett heltal, 0 eller större." in html
+    assert (
+        'href="#q-staff-count"' in html and "Ange ett heltal från 0 till 1\xa0000\xa0000." in html
+    )
     assert not Assessment.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["-1", "1000001", "999999999999999999"])
+def test_a_number_outside_the_indicators_bounds_is_refused(
+    client, login, principal_a, editor_a, open_round, framework, value
+):
+    login(editor_a)
+    data = post_data(framework, {"staff-count": {"value": value}}, lock=1)
+    html = client.post(url("assessment-edit", principal_a, open_round), data).content.decode()
+    assert "Ange ett heltal från 0 till 1\xa0000\xa0000." in html.replace("&nbsp;", "\xa0")
+    assert not Assessment.objects.exists()
+
+
+def test_the_bounds_are_shown_and_come_from_the_framework(
+    client, login, principal_a, editor_a, open_round, framework
+):
+    from readiness.models import Indicator
+
+    Indicator.objects.filter(framework=framework, code="staff-count").update(max_value=5000)
+    login(editor_a)
+    page = client.get(url("assessment-edit", principal_a, open_round)).content.decode()
+    assert "Ett heltal från 0 till 5\xa0000." in page.replace("&nbsp;", "\xa0")
+    data = post_data(framework, {"staff-count": {"value": "5001"}}, lock=1)
+    html = client.post(url("assessment-edit", principal_a, open_round), data).content.decode()
+    assert "Ange ett heltal från 0 till 5\xa0000." in html.replace("&nbsp;", "\xa0")
 
 
 def test_submit_gives_receipt_email_history_and_action_plan(

@@ -140,7 +140,7 @@ LAYOUT = [
     ("25", T.KOMMUN, 3, "own", 1500),
     ("25", T.SAME, 1, "2584", 150),
     ("", T.STAT, 1, "", None),
-    ("", T.HMANUTL, 1, "", 40),
+    ("", T.HMANUTL, 6, "", 40),  # abroad, so without a county: nearly the same group
 ]
 
 
@@ -211,7 +211,8 @@ def build_world(today: datetime.date) -> World:
     for index, reporting_round in enumerate([*closed, open_round]):
         for principal in principals:
             share = 0.45 if reporting_round is open_round else 0.82
-            if principal.organiser_type in (T.SAME, T.STAT) or rng.random() < share:
+            always = principal.organiser_type in (T.SAME, T.STAT, T.HMANUTL)
+            if always or rng.random() < share:
                 level = min(1.0, levels[principal.pk] + 0.2 * index)
                 submit(
                     principal,
@@ -440,9 +441,18 @@ class Labels:
         self.register = register
         self.opendata = opendata
         self.indicator_codes = [i.code for i in world.indicators]
+        self.questions = {i.question: i.code for i in world.indicators}
 
     def group(self, round_name: str, breakdown: str, name: str) -> frozenset | None:
         """The organisers of a row labelled `name` in a table by type or by county."""
+        merged = MERGED.match(name)
+        if merged:
+            names = merged[2].split(", ")
+            if merged[1] == "huvudmannatyper":
+                codes = {self.types[n] for n in names}
+                return frozenset(pk for pk, t in self.register.types.items() if t in codes)
+            codes = {self.counties[n] for n in names}
+            return frozenset(pk for pk, c in self.register.counties.items() if c in codes)
         for record in self.opendata:
             if (record["round"], record["breakdown"], record["group_name"]) == (
                 round_name,
@@ -480,6 +490,7 @@ class Labels:
         return self.members(breakdown, code)
 
 
+MERGED = re.compile(r"^Övriga (huvudmannatyper|län) \((.*)\)$")
 ACHIEVED_SENTENCE = re.compile(r"^([\d\s\u00a0,]+)\s?% uppfyller indikatorn")
 MEAN_SENTENCE = re.compile(r"Medelvärdet är ([\d\s ,]+) bland de ([\d\s ]+) huvudmän")
 
@@ -500,6 +511,11 @@ def facts_from_readiness_page(
     page = parse_page(html)
     if page.group_key is not None:
         page_group = labels.group_of_key(round_name, page.group_key)
+    if trend_code is None:
+        selected = re.search(
+            r'<select name="indikator".*?<option value="([^"]*)" selected', html, re.S
+        )
+        trend_code = selected[1] if selected else None
     facts: list[Fact] = []
 
     def add(group, measure, kind, text, base="", where=source):
@@ -510,7 +526,8 @@ def facts_from_readiness_page(
         rows = table["rows"]
         if not rows:
             continue
-        head, body = rows[0], rows[1:]
+        head = rows[0]
+        body = [row for row in rows[1:] if len(row) == len(head)]  # not "No figures to show"
         key = table["block"] or ""
         scope = page_group
         if table["scope"] is not None:
@@ -558,6 +575,19 @@ def facts_from_readiness_page(
                 add(scope, measure, kind_of_row, row[1], where=where)
                 if len(row) > 2:
                     add(scope, measure, "share", row[2], "submitted", where=where)
+                if len(row) > 3 and head[3].startswith("Medelvärde") and row[3]:
+                    add(scope, f"{code}:mean", "mean", row[3], where=where)
+        elif key.startswith("uppfyller-") or key == "medelvarden":
+            for question, count, value in body:
+                code = labels.questions.get(question)
+                if code is None:
+                    raise AssertionError(f"unknown question {question!r} in {where}")
+                if key == "medelvarden":
+                    add(scope, f"{code}:answered", "count", count, where=where)
+                    add(scope, f"{code}:mean", "mean", value, where=where)
+                else:
+                    add(scope, f"{code}:achieved", "count", count, where=where)
+                    add(scope, f"{code}:achieved", "share", value, "submitted", where=where)
         elif key == "trend-dnp":
             for round_label, submitted, ready, ready_share in body:
                 group = (
@@ -592,6 +622,19 @@ def facts_from_readiness_page(
                 for header, text in zip(head[2:], shares, strict=True):
                     answer = header.removesuffix(" (%)")
                     measure = None
+                    if answer == "Uppfyller indikatorn" and trend_code:
+                        facts.append(
+                            Fact(
+                                round_label,
+                                group,
+                                f"{trend_code}:achieved",
+                                "share",
+                                number(text),
+                                "submitted",
+                                where,
+                            )
+                        )
+                        continue
                     for (c, label), m in labels.answers.items():
                         if label == answer and (trend_code is None or c == trend_code):
                             measure = m
@@ -647,7 +690,7 @@ def facts_from_programme_page(html: str, *, labels: Labels, source: str) -> list
         if key not in ("nad-typ", "nad-lan"):
             continue
         breakdown = "organiser_type" if key == "nad-typ" else "county"
-        for label, organisers, took_part, share in table["rows"][1:]:
+        for label, _organisers, took_part, share in table["rows"][1:]:
             if label in ("Alla huvudmän", "Hela landet"):
                 group = labels.register.everyone
             else:
@@ -682,7 +725,7 @@ def facts_from_report(snapshot: dict, labels: Labels) -> list[Fact]:
     facts = []
     tables = snapshot["tables"]
     first, latest = _report_rounds(snapshot)
-    for label, organisers, took_part, share in [
+    for label, _organisers, took_part, share in [
         *tables.get("reach-organisers", {}).get("rows", []),
         tables.get("reach-organisers", {}).get("footer") or ["Alla huvudmän", 0, None, None],
     ]:
@@ -694,6 +737,8 @@ def facts_from_report(snapshot: dict, labels: Labels) -> list[Fact]:
                 raise AssertionError(f"unknown report reach group {label!r}")
         value = HIDDEN if took_part is None else float(took_part)
         facts.append(Fact("", group, "reached", "count", value, "", "report"))
+        value = HIDDEN if share is None else float(share)
+        facts.append(Fact("", group, "reached", "share", value, "organisers", "report"))
     everyone = labels.register.everyone
     for code, _question, s0, s1, _change in tables.get("readiness-indicators", {}).get("rows", []):
         for name, value in ((first, s0), (latest, s1)):
@@ -840,8 +885,11 @@ def collect(world: World, *, government, anonymous, organiser_clients=None) -> S
     snapshot = content.snapshot()
     snapshot["text"] = " ".join(_paragraphs(content.parts))
     texts["report"] = json.dumps(
-        {k: v for k, v in snapshot["tables"].items() if k.startswith(("readiness", "reach"))},
+        {k: v for k, v in snapshot["tables"].items() if k.startswith("readiness")},
         sort_keys=True,
+    )
+    texts["programme report reach"] = json.dumps(
+        {k: v for k, v in snapshot["tables"].items() if k.startswith("reach")}, sort_keys=True
     )
     facts += facts_from_report(snapshot, labels)
     if organiser_clients:
@@ -1196,6 +1244,44 @@ def close_pairs(facts: list[Fact], respondents: dict[str, frozenset]) -> list[st
                         f"{round_name}: groups of {len(a)} and {len(b)} organisers both "
                         f"published, differing by {organisers} organisers ({people} respondents)"
                     )
+    return problems
+
+
+MEAN_MIN = 10  # docs/disclosure.md: a mean needs at least ten answers
+P_PERCENT = 10  # and no answer may be estimated to within 10 % by the next largest one
+
+
+def dominated_means(facts: list[Fact]) -> list[str]:
+    """Published means that rest on too few answers, or from which the next largest answerer
+    could estimate the largest answer to within 10 % (the p % rule), from the true answers."""
+    problems = []
+    answers: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for name, pk, values in Assessment.objects.filter(
+        state=Assessment.State.SUBMITTED, current__isnull=False
+    ).values_list("round__name", "principal_id", "current__answers"):
+        for code, answer in values.items():
+            value = answer.get("value") if isinstance(answer, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool):
+                answers[(name, code)][pk] = value
+    seen = set()
+    for fact in facts:
+        if fact.kind != "mean" or fact.value in (None, HIDDEN):
+            continue
+        code = fact.measure.removesuffix(":mean")
+        key = (fact.round, fact.group, code)
+        if key in seen:
+            continue
+        seen.add(key)
+        values = sorted(
+            (v for pk, v in answers[(fact.round, code)].items() if pk in fact.group), reverse=True
+        )
+        if len(values) < MEAN_MIN:
+            problems.append(f"{fact.round}: a mean of {code} from {len(values)} answers")
+        elif len(values) >= 2 and sum(values[2:]) < P_PERCENT / 100 * values[0]:
+            problems.append(
+                f"{fact.round}: the mean of {code} for {len(fact.group)} organisers gives away "
+                f"its largest answer ({values[0]}) to within {P_PERCENT} %"
+            )
     return problems
 
 

@@ -273,3 +273,10 @@ def report_agreement():
 
 def write_all_sections(report, text: str = "Skrivet avsnitt.") -> None:
     report.sections.update(body=text)
+
+
+def publish_closed(actor: str = "test") -> list:
+    """Publish every closed round, as `manage.py publish_rounds` does."""
+    from reporting.publication import publication_create, rounds_to_publish
+
+    return [publication_create(reporting_round=r, actor=actor) for r in rounds_to_publish()]

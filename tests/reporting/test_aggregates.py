@@ -7,12 +7,11 @@ import pytest
 from readiness.models import Assessment
 from readiness.selectors import is_achieved
 from reporting import aggregates
-from reporting.aggregates import Figure, ReadinessFilters, suppressed_cells
+from reporting.aggregates import ReadinessFilters
+from reporting.disclosure import Figure
 from tests.reporting.factories import principals, readiness_dataset, submit
 
 pytestmark = pytest.mark.django_db
-
-H = Figure.hidden()
 
 
 @pytest.fixture
@@ -20,23 +19,15 @@ def data():
     return readiness_dataset()
 
 
-def overview(data, suppress=False, **filters):
+def overview(data, **filters):
     return aggregates.readiness_overview(
-        reporting_round=data.main, filters=ReadinessFilters(**filters), suppress=suppress
+        reporting_round=data.main, filters=ReadinessFilters(**filters)
     )
 
 
 def distribution(result, code):
     row = next(r for r in result.indicators if r.indicator.code == code)
     return {o.value: (o.count, o.share) for o in row.options}, row
-
-
-def test_suppressed_cells_rule():
-    assert suppressed_cells([3, 8, 7, 0], suppress=True) == [True, False, True, False]
-    assert suppressed_cells([2, 1, 9], suppress=True) == [True, True, False]
-    assert suppressed_cells([0, 12], suppress=True) == [False, False]
-    assert suppressed_cells([3, 0], suppress=True) == [True, False]
-    assert suppressed_cells([3, 8], suppress=False) == [False, False]
 
 
 def test_default_round_is_latest_closed(data):
@@ -128,27 +119,6 @@ def test_breakdowns_for_staff(data):
     )
 
 
-def test_government_sees_suppressed_figures(data):
-    result = overview(data, suppress=True)
-    assert (result.submitted, result.dnp_ready) == (Figure(18), Figure(11))
-    idp, row = distribution(result, "idp")
-    # 3 is withheld, and so is the next smallest (7), or 3 would follow from 18 - 8 - 7.
-    assert idp == {"none": (H, H), "own": (Figure(8), Figure(44.4)), "service": (H, H)}
-    assert row.achieved == H  # 15 of 18: 3 did not achieve it
-    mfa, _row = distribution(result, "mfa")
-    assert (mfa["almost"][0], mfa["started"][0], mfa["achieved"][0]) == (H, H, Figure(7))
-    fed, row = distribution(result, "fed")
-    assert (fed["sf"][0], fed["mini"][0], fed["none"][0]) == (Figure(10), H, H)
-    _options, row = distribution(result, "staff-count")
-    assert row.mean == H
-
-    by_type = {r.key: r for r in result.by_type}
-    assert (by_type["KOMMUN"].submitted, by_type["KOMMUN"].dnp_ready) == (Figure(10), Figure(5))
-    assert (by_type["ENSKILD"].submitted, by_type["ENSKILD"].dnp_ready) == (Figure(6), H)
-    assert by_type["REGION"].organisers == 2
-    assert by_type["REGION"].submitted == H and by_type["REGION"].dnp_share == H
-
-
 @pytest.mark.parametrize(
     ("filters", "organisers", "submitted", "ready"),
     [
@@ -175,17 +145,8 @@ def test_filtered_distribution(data):
     assert {k: v[0].value for k, v in idp.items()} == {"none": 2, "own": 6, "service": 2}
 
 
-def test_a_tiny_filtered_group_is_withheld_from_government(data):
-    result = overview(data, suppress=True, organiser_type="REGION")
-    assert result.organisers == 2
-    assert result.submitted == H and result.dnp_share == H
-    assert all(o.count == H for row in result.indicators for o in row.options)
-
-
 def test_trend(data):
-    trend = aggregates.readiness_trend(
-        rounds=aggregates.rounds_to_show(), indicator_code="idp", suppress=False
-    )
+    trend = aggregates.readiness_trend(rounds=aggregates.rounds_to_show(), indicator_code="idp")
     assert trend.indicator.code == "idp"
     assert [p.round.name for p in trend.points] == ["Våren", "Hösten", "Nu"]
     spring, autumn, now = trend.points
@@ -200,12 +161,11 @@ def test_trend(data):
     filtered = aggregates.readiness_trend(
         rounds=aggregates.rounds_to_show(),
         indicator_code="idp",
-        suppress=True,
         filters=ReadinessFilters(organiser_type="ENSKILD"),
     )
     assert filtered.points[0].submitted == Figure(5)
     assert filtered.points[0].dnp_ready == Figure(0)
-    assert filtered.points[1].dnp_ready == H
+    assert filtered.points[1].dnp_ready == Figure(5)
 
 
 def test_database_achieved_rule_matches_the_action_plan(data):
@@ -311,7 +271,7 @@ def test_answer_counts_agree_with_the_database_conditions(data):
         achieved = submitted.filter(aggregates.achieved_condition(indicator)).count()
         return options, answered, achieved
 
-    overview = aggregates.readiness_overview.uncached(reporting_round=data.open, suppress=False)
+    overview = aggregates.readiness_overview.uncached(reporting_round=data.open)
     rows = {r.indicator.code: r for r in overview.indicators}
     assert overview.submitted == Figure(longest + 1)
     for kind, indicator in indicators.items():
@@ -323,7 +283,7 @@ def test_answer_counts_agree_with_the_database_conditions(data):
             assert row.achieved.value == achieved, kind
 
         trend = aggregates.readiness_trend.uncached(
-            rounds=[data.open], indicator_code=indicator.code, suppress=False
+            rounds=[data.open], indicator_code=indicator.code
         )
         point = trend.points[0]
         assert [o.count.value for o in point.options] == options, kind
@@ -339,45 +299,24 @@ def test_answer_counts_distinguish_text_from_numbers(data):
     level = indicators["level"]
     for value in ["2", "2", 2, 2.0, "3"]:
         submit(principals(1)[0], data.open, {level.code: value})
-    overview = aggregates.readiness_overview.uncached(reporting_round=data.open, suppress=False)
+    overview = aggregates.readiness_overview.uncached(reporting_round=data.open)
     counts, row = distribution(overview, "level")
     assert {k: v[0].value for k, v in counts.items()} == {"2": 2, "3": 1, "4": 0}
     assert (row.answered, row.not_answered) == (Figure(3), Figure(2))
 
 
-def test_principal_comparison(data):
-    k1 = data.kommuner[0]
-    result = aggregates.principal_comparison(principal=k1, reporting_round=data.main)
-    assert result.submitted and result.own_dnp_ready is True
-    assert result.national_dnp_share == Figure(61.1)
-    assert result.county_name == "Stockholms län"
-    assert result.county_dnp_share == Figure(50.0)  # 6 of 12 in Stockholm
-    rows = {r.indicator.code: r for r in result.rows}
-    assert rows["idp"].own_answer == "Egen drift" and rows["idp"].own_achieved
-    assert rows["idp"].national_share == H  # 15 of 18: 3 did not, always suppressed here
-    assert rows["staff-eid-share"].national_share == Figure(33.3)
-
-    absent = aggregates.principal_comparison(principal=data.kommuner[12], reporting_round=data.main)
-    assert not absent.submitted and absent.own_dnp_ready is None
-
-
-@pytest.mark.parametrize("suppress", [False, True])
-def test_cached_figures_equal_freshly_computed_ones(data, suppress):
+def test_cached_figures_equal_freshly_computed_ones(data):
     from django.core.cache import cache
 
     filters = ReadinessFilters(organiser_type="KOMMUN")
     rounds = aggregates.rounds_to_show()
     calls = [
-        (aggregates.readiness_overview, {"reporting_round": data.main, "suppress": suppress}),
-        (
-            aggregates.readiness_overview,
-            {"reporting_round": data.earlier, "filters": filters, "suppress": suppress},
-        ),
+        (aggregates.readiness_overview, {"reporting_round": data.main}),
+        (aggregates.readiness_overview, {"reporting_round": data.earlier, "filters": filters}),
         (
             aggregates.readiness_trend,
-            {"rounds": rounds, "indicator_code": "idp", "filters": filters, "suppress": suppress},
+            {"rounds": rounds, "indicator_code": "idp", "filters": filters},
         ),
-        (aggregates.open_readiness_records, {}),
     ]
     for function, kwargs in calls:
         fresh = function.uncached(**kwargs)

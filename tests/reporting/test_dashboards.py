@@ -18,7 +18,7 @@ from tests.agreement.factories import (
     MilestoneFactory,
     ProgressUpdateFactory,
 )
-from tests.reporting.factories import principals, readiness_dataset, submit
+from tests.reporting.factories import principals, publish_closed, readiness_dataset, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -85,15 +85,72 @@ def test_staff_sees_every_figure(login, staff, data):
     assert 'style="' not in page
 
 
-def test_government_sees_suppressed_figures(login, government, data):
-    response = login(government).get(READINESS)
+def test_government_sees_only_published_rounds(login, government, data):
+    client = login(government)
+    page = client.get(READINESS).content.decode()
+    assert "Ingen uppföljningsomgångs siffror har publicerats ännu" in page
+    assert "Hösten" not in page and "78,3" not in page
+
+    publish_closed()
+    response = client.get(READINESS)
     page = response.content.decode().replace("&nbsp;", "\xa0")
     assert response.status_code == 200
-    assert "färre än 5" in page
-    assert "61,1\xa0%" in page
-    # Regions: 2 organisers, so nothing about them but the count.
-    region_row = page.split('<th scope="row">Region</th>')[1].split("</tr>")[0]
-    assert region_row.count("färre än 5") == 4
+    assert 'data-group-key="national"' in page
+    assert "61,1\xa0%" in page and "78,3\xa0%" in page  # 11 of 18 ready, 18 of 23 submitted
+    assert "färre än 5" in page and "skyddad" in page
+    assert "Nu" not in page.split('name="omgang"')[1].split("</select>")[0]  # the open round
+    # Municipalities are 15 of Stockholm county's 17 organisers: a difference of two, so
+    # figures by organiser type are not published, and the page says why.
+    by_type = page.split("<caption>Svar och DNP-beredskap per typ av huvudman</caption>")[1]
+    assert "Publiceras inte" in by_type.split("</table>")[0]
+    stockholm = page.split('<th scope="row">Stockholms län</th>')[1].split("</tr>")[0]
+    assert ">17<" in stockholm and ">12<" in stockholm
+
+
+def test_government_filters_show_the_nearest_published_group(login, government, data):
+    publish_closed()
+    client = login(government)
+    page = client.get(READINESS, {"lan": "12"}).content.decode()
+    assert 'data-group-key="county:12"' in page and "Skåne län" in page
+    page = client.get(READINESS, {"typ": "KOMMUN", "lan": "01"}).content.decode()
+    assert 'data-group-key="county:01"' in page
+    assert "publiceras inte" in page  # a type within a county
+    page = client.get(READINESS, {"kommun": "1280", "storlek": "upto-100"}).content.decode()
+    assert 'data-group-key="county:12"' in page  # Malmö's county
+    assert "enskilda kommuner publiceras inte" in page and "antal elever publiceras inte" in page
+    page = client.get(READINESS, {"typ": "KOMMUN"}).content.decode()
+    assert 'data-group-key="national"' in page  # not published by type at all
+
+
+def test_staff_preview_marks_what_outside_readers_do_not_see(login, staff, data):
+    publish_closed()
+    client = login(staff)
+    page = client.get(READINESS).content.decode()
+    assert "Visa omgången så som utomstående läsare ser den" in page
+    preview = client.get(READINESS, {"vy": "publicerad"}).content.decode()
+    preview = preview.replace("&nbsp;", "\xa0")
+    assert 'data-group-key="national"' in preview
+    # idp "none": 3 organisers, shown to staff with what outsiders see instead.
+    none_row = preview.split("<caption>idp: Inloggningstjänst?</caption>")[1].split("</table>")[0]
+    assert "3 (färre än 5)" in none_row
+
+
+def test_closed_round_can_be_published_from_the_dashboard(login, staff, data):
+    from readiness.models import ReportingRound
+
+    client = login(staff)
+    page = client.get(READINESS, {"omgang": data.main.pk}).content.decode()
+    url = reverse("reporting:round-publish", args=[data.main.pk])
+    assert url in page
+    confirm = client.get(url).content.decode()
+    assert "18 inlämnade självskattningar" in confirm
+    response = client.post(url)
+    assert response.status_code == 302
+    assert ReportingRound.objects.get(pk=data.main.pk).published_at is not None
+    again = client.post(url, follow=True).content.decode()
+    assert "redan publicerade" in again
+    assert client.post(reverse("reporting:round-publish", args=[data.open.pk])).status_code == 302
+    assert ReportingRound.objects.get(pk=data.open.pk).published_at is None
 
 
 def test_filters_change_the_figures(login, staff, data):
@@ -176,12 +233,15 @@ def test_programme_reach_for_staff_and_government(login, staff, government, prog
     assert ">6<" in kommun and ">5<" in kommun and "83,3\xa0%" in kommun
 
     page = login(government).get(PROGRAMME).content.decode().replace("&nbsp;", "\xa0")
-    # 7 of 10 took part: 3 did not, so both are withheld; 4 independents are too few.
+    # 7 of 10 took part: the 3 that did not are too few, so the count is withheld; four
+    # independents are too few for a group of their own, and with them merged the only
+    # group would be everyone: reach by type is not published.
     everyone = _row(page, "Alla huvudmän", "Räckvidd per typ av huvudman")
-    assert ">10<" in everyone and everyone.count("färre än 5") == 2
-    assert "70,0" not in page
-    enskild = _row(page, "Enskild huvudman", "Räckvidd per typ av huvudman")
-    assert enskild.count("färre än 5") == 2
+    assert ">10<" in everyone and everyone.count("skyddad") == 2
+    assert "70,0" not in page and "83,3" not in page
+    assert (
+        "Enskild huvudman" not in page.split("Räckvidd per typ av huvudman")[1].split("</table>")[0]
+    )
 
 
 def test_programme_query_count_is_flat(login, staff, programme):
@@ -200,10 +260,14 @@ def test_programme_query_count_is_flat(login, staff, programme):
 
 def test_a_returned_submission_leaves_the_cached_page_at_once(login, staff, government, data):
     """Warm pages, then a change through a service: the next request shows the new figures."""
+    from django.test import Client
+
     from readiness.models import Assessment
     from readiness.services import assessment_return
 
-    staff_client, government_client = login(staff), login(government)
+    publish_closed()
+    staff_client, government_client = login(staff), Client()
+    government_client.force_login(government, backend="portal.backends.PortalModelBackend")
     for client in (staff_client, government_client):
         for _ in range(2):  # the second request is served from the cache
             page = client.get(READINESS).content.decode().replace("&nbsp;", "\xa0")
@@ -211,11 +275,13 @@ def test_a_returned_submission_leaves_the_cached_page_at_once(login, staff, gove
     export = staff_client.get(reverse("reporting:readiness-export", args=["typ", "csv"]))
     assessment = Assessment.objects.filter(round=data.main, state="submitted").first()
     assessment_return(assessment=assessment, comment="Rätta svaren", actor=staff)
-    for client in (staff_client, government_client):
-        page = client.get(READINESS).content.decode().replace("&nbsp;", "\xa0")
-        assert "78,3\xa0%" not in page and "73,9\xa0%" in page  # 17 of 23
+    page = staff_client.get(READINESS).content.decode().replace("&nbsp;", "\xa0")
+    assert "78,3\xa0%" not in page and "73,9\xa0%" in page  # 17 of 23
     again = staff_client.get(reverse("reporting:readiness-export", args=["typ", "csv"]))
     assert again.content != export.content
+    # The published figures stay as published: a correction after publication is not one.
+    page = government_client.get(READINESS).content.decode().replace("&nbsp;", "\xa0")
+    assert "78,3\xa0%" in page and "73,9\xa0%" not in page
 
 
 def test_a_shared_cache_with_process_copies_shows_changes_at_once(
@@ -273,6 +339,7 @@ def test_pages_are_cached_per_suppression_without_per_request_values(
 ):
     import re
 
+    publish_closed()
     staff_client = login(staff)
     staff_pages = [staff_client.get(READINESS).content.decode() for _ in range(2)]
     government_page = login(government).get(READINESS).content.decode()
@@ -300,15 +367,22 @@ def test_principal_comparison_section(data, rf):
     member = MembershipFactory(principal=k1).user
     request = rf.get("/")
     request.user = member
-    html = render_to_string(
-        "reporting/partials/dash_principal_compare.html",
-        {"principal": k1, "user": member, "request": request},
-    ).replace("&nbsp;", "\xa0")
+
+    def render():
+        return render_to_string(
+            "reporting/partials/dash_principal_compare.html",
+            {"principal": k1, "user": member, "request": request},
+        ).replace("&nbsp;", "\xa0")
+
+    assert "har publicerats ännu" in render()  # nothing published: nothing to compare
+    publish_closed()
+    html = render()
     assert "Jämfört med andra" in html
     assert "Egen drift" in html  # own answer
     assert "61,1\xa0%" in html  # national DNP-ready share
     assert "Uppfyllt i Stockholms län" in html
-    assert "färre än 5" in html  # always suppressed for organisers
+    assert "50,0\xa0%" in html  # 6 of 12 in Stockholm ready
+    assert "skyddad" in html  # idp: 15 of 18 met it, so 3 did not
 
     with pytest.raises(Http404):
         render_to_string(

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.reporting.factories import readiness_dataset
+from tests.reporting.factories import publish_closed, readiness_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -46,15 +46,18 @@ def test_csv_by_type_for_staff(login, staff, data):
 
 
 def test_csv_for_government_leaves_withheld_cells_empty_with_a_note(login, government, data):
-    rows = _csv(login(government).get(_url("typ")))
+    publish_closed()
+    rows = _csv(login(government).get(_url("lan")))
     assert rows[1][-1] == "Anmärkning"
-    by_label = {row[0]: row for row in rows[2:]}
-    region = by_label["Region"]
-    assert region[1] == "2"
-    assert region[2:6] == ["", "", "", ""]
-    assert "färre än 5" in region[6]
-    assert by_label["Kommun"][1:6] == ["15", "10", "66.7", "5", "50.0"]
-    assert by_label["Kommun"][6] == ""
+    by_label = {row[0]: row for row in rows[2:] if row}
+    skane = by_label["Skåne län"]
+    # All six independents in Skåne submitted and five are DNP-ready: the one that is not
+    # would follow from the count, so it is withheld, and so is its share.
+    assert skane[1:6] == ["6", "6", "100.0", "", ""]
+    assert skane[6] == "Visas inte: Redo för DNP: skyddad; Andel redo för DNP (%): skyddad"
+    # With only two counties, Stockholm's would give Skåne's away (the country's minus it).
+    assert by_label["Stockholms län"][1:6] == ["17", "12", "70.6", "", ""]
+    assert any(row and row[0].startswith("”skyddad”:") for row in rows)
 
 
 def test_export_follows_the_filters(login, staff, data):
@@ -89,11 +92,12 @@ def test_every_table_downloads_as_xlsx_whatever_its_caption(login, staff, data):
 
 
 def test_xlsx_for_government_is_suppressed(login, government, data):
-    response = login(government).get(_url("typ", "xlsx"))
+    publish_closed()
+    response = login(government).get(_url("lan", "xlsx"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
-    assert values["Region"][2:6] == (None, None, None, None)
-    assert "färre än 5" in values["Region"][6]
+    assert values["Skåne län"][1:6] == (6, 6, 100.0, None, None)
+    assert "skyddad" in values["Skåne län"][6]
 
 
 def test_unknown_table_or_format_is_404(login, staff, data):

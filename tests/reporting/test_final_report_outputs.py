@@ -15,7 +15,7 @@ from reporting import final_report_services as services
 from reporting.final_report_pdf import html_to_pdf
 from reporting.final_report_views import workbook_bytes
 
-from .factories import readiness_dataset, report_agreement, write_all_sections
+from .factories import publish_closed, readiness_dataset, report_agreement, write_all_sections
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,7 @@ def outputs(django_db_setup, django_db_blocker):
             staff = staff_user(username="outputs-staff")
             agreement = report_agreement()
             readiness_dataset()
+            publish_closed()
             report = services.report_create(agreement=agreement, actor=staff)
             write_all_sections(report, "Text för avsnittet.")
             content = final_report.build(report)

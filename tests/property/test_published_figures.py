@@ -1,0 +1,123 @@
+"""Any answer the form accepts, however large or strange, leaves every dashboard, download,
+open-data file and the final report answering: no accepted answer can break them for others."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from principals.models import Principal
+from readiness.models import DEFAULT_MAX_VALUE, Indicator, ReportingRound
+from readiness.services import validate_answers
+from reporting import final_report
+from reporting.cache import clear
+from reporting.final_report_services import render_document, report_create
+from reporting.final_report_views import workbook_bytes
+from reporting.publication import forget
+from tests.reporting.factories import (
+    principals,
+    publish_closed,
+    report_agreement,
+    small_framework,
+    submit,
+)
+
+from .hostile import PROPERTY, rollback
+
+Types = Indicator.AnswerType
+
+
+def _answer(indicator) -> st.SearchStrategy:
+    """Every kind of value the form accepts for this indicator, edges included."""
+    options = [v for v, _label in indicator.options()]
+    if indicator.answer_type == Types.MULTI_CHOICE:
+        return st.lists(st.sampled_from(options), min_size=1, unique=True)
+    if indicator.answer_type == Types.PERCENTAGE:
+        return st.one_of(st.sampled_from([0, 24, 25, 99, 100]), st.integers(0, 100))
+    if indicator.answer_type == Types.INTEGER:
+        low, high = indicator.min_value, indicator.max_value
+        return st.one_of(st.sampled_from([low, high, high - 1]), st.integers(low, high))
+    return st.sampled_from(options)
+
+
+def _answers(indicators) -> st.SearchStrategy:
+    return st.fixed_dictionaries(
+        {i.code: _answer(i) for i in indicators if i.required},
+        optional={i.code: _answer(i) for i in indicators if not i.required},
+    )
+
+
+@pytest.fixture
+def world(db, staff):
+    framework, indicators = small_framework()
+    today = datetime.date.today()
+    closed = ReportingRound.objects.create(
+        name="Stängd",
+        opens_on=today - datetime.timedelta(days=60),
+        closes_on=today - datetime.timedelta(days=30),
+        framework_version=framework,
+    )
+    organisers = principals(8, organiser_type=Principal.OrganiserType.KOMMUN) + principals(
+        6, organiser_type=Principal.OrganiserType.ENSKILD
+    )
+    report = report_create(agreement=report_agreement(), actor=staff)
+    return {
+        "round": closed,
+        "indicators": list(indicators.values()),
+        "principals": organisers,
+        "report": report,
+    }
+
+
+def _every_download(client, url_name: str, page: str):
+    for key in sorted(set(re.findall(r"/export/([a-z0-9-]+)\.csv", page))):
+        for fmt in ("csv", "xlsx"):
+            response = client.get(reverse(url_name, args=[key, fmt]))
+            assert response.status_code == 200, (key, fmt)
+            if fmt == "xlsx":
+                load_workbook(io.BytesIO(response.content))
+
+
+@given(data=st.data())
+@settings(PROPERTY, max_examples=12)
+def test_any_accepted_answer_leaves_every_outside_format_working(world, staff, government, data):
+    indicators = world["indicators"]
+    assert max(i.max_value for i in indicators) == DEFAULT_MAX_VALUE
+    with rollback():
+        clear()
+        forget()
+        for principal in world["principals"]:
+            answers = data.draw(_answers(indicators))
+            wrapped = {code: {"value": v, "comment": ""} for code, v in answers.items()}
+            framework = world["round"].framework_version
+            assert validate_answers(framework=framework, answers=wrapped, complete=True) == {}
+            submit(principal, world["round"], answers)
+        publish_closed()
+        readers = {"staff": Client(), "government": Client()}
+        readers["staff"].force_login(staff, backend="portal.backends.PortalModelBackend")
+        readers["government"].force_login(government, backend="portal.backends.PortalModelBackend")
+        for client in readers.values():
+            for query in ({}, {"typ": "KOMMUN"}, {"lan": "01"}, {"vy": "publicerad"}):
+                response = client.get(reverse("reporting:readiness-dashboard"), query)
+                assert response.status_code == 200, query
+                _every_download(client, "reporting:readiness-export", response.content.decode())
+            response = client.get(reverse("reporting:programme-dashboard"))
+            assert response.status_code == 200
+            _every_download(client, "reporting:programme-export", response.content.decode())
+        anonymous = Client()
+        for fmt in ("json", "csv"):
+            assert (
+                anonymous.get(reverse("reporting:opendata-readiness", args=[fmt])).status_code
+                == 200
+            )
+        content = final_report.build(world["report"])
+        assert render_document(content)
+        load_workbook(io.BytesIO(workbook_bytes(content)))
+        clear()
+        forget()
