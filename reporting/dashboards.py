@@ -121,10 +121,12 @@ def _trend_indicator(form, indicators) -> str:
     return code
 
 
-def _bound(form_class, request, chosen, indicator_code, **kwargs):
-    """The form as submitted, showing the round and indicator the page shows where the
-    request did not choose them (so the form always says what the page shows)."""
+def _bound(form_class, request, chosen, indicator_code, shown=None, **kwargs):
+    """The form as submitted, showing the round, indicator and (`shown`) filters the page
+    shows where the request did not choose them, so the form always says what the page shows."""
     data = request.GET.copy()
+    for name, value in (shown or {}).items():
+        data[name] = value
     if chosen is not None and not data.get("omgang"):
         data["omgang"] = chosen.pk
     if indicator_code and data.get("indikator") != indicator_code:
@@ -185,8 +187,9 @@ def _live_state(request) -> dict:
     }
 
 
-def _resolve_group(request, form, published, counties) -> tuple[str, list[str]]:
-    """The published group a filter asks for, or the nearest one, with what the page says."""
+def _resolve_group(request, form, published, counties) -> tuple[str, list[str], dict]:
+    """The published group a filter asks for, or the nearest one, with what the page says and
+    the filters as the page applies them."""
     notices = []
     typ, lan = form.value("typ", ""), form.value("lan", "")
     kommun, storlek = request.GET.get("kommun", ""), request.GET.get("storlek", "")
@@ -214,6 +217,7 @@ def _resolve_group(request, form, published, counties) -> tuple[str, list[str]]:
         )
         typ = ""
     national = disclosure.NATIONAL.key
+    shown = {"typ": typ, "lan": lan}
     for breakdown, code in ((Breakdown.COUNTY, lan), (Breakdown.TYPE, typ)):
         if not code:
             continue
@@ -222,7 +226,7 @@ def _resolve_group(request, form, published, counties) -> tuple[str, list[str]]:
             notices.append(
                 _("There are no published figures for that choice; the page shows the country.")
             )
-            return national, notices
+            return national, notices, {"typ": "", "lan": ""}
         if group.merged:
             notices.append(
                 _(
@@ -231,8 +235,8 @@ def _resolve_group(request, form, published, counties) -> tuple[str, list[str]]:
                 )
                 % {"group": group.label(counties)}
             )
-        return group.key, notices
-    return national, notices
+        return group.key, notices, shown
+    return national, notices, shown
 
 
 def _published_state(request, *, reveal: bool) -> dict:
@@ -265,7 +269,7 @@ def _published_state(request, *, reveal: bool) -> dict:
         return state
     current = next(p for p in published if p.round_id == chosen.pk)
     counties = publication.county_names()
-    key, notices = _resolve_group(request, form, current, counties)
+    key, notices, shown = _resolve_group(request, form, current, counties)
     overview = publication.overview(
         current,
         key=key,
@@ -287,7 +291,9 @@ def _published_state(request, *, reveal: bool) -> dict:
     live.pop(PREVIEW[0], None)
     state.update(
         {
-            "form": _bound(ReadinessFilterForm, request, chosen, indicator_code, **kwargs),
+            "form": _bound(
+                ReadinessFilterForm, request, chosen, indicator_code, shown=shown, **kwargs
+            ),
             "overview": overview,
             "trend": trend,
             "publication": current,

@@ -7,7 +7,7 @@ full figures and never come here. docs/disclosure.md explains the rules to stati
 to organisers; this module is their only implementation:
 
 1. Groups (`merge_groups`): figures are published nationally, by organiser type and by county.
-   A type or county whose organisers, respondents or non-respondents number 1–4, or that
+   A type or county with fewer than five organisers, 1–4 respondents, or that
    differs from the whole country or from a group of the other breakdown by 1–4 organisers or
    respondents, is merged with others into one group ("Other organiser types"), so no
    published group can be subtracted from another to leave fewer than five organisers.
@@ -22,6 +22,7 @@ to organisers; this module is their only implementation:
 """
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -209,7 +210,6 @@ def _too_small(group: _Tally, whole: _Tally) -> bool:
     return (
         group.organisers < THRESHOLD
         or is_small(group.respondents)
-        or is_small(group.organisers - group.respondents)
         or is_small(whole.organisers - group.organisers)
         or is_small(whole.respondents - group.respondents)
     )
@@ -347,6 +347,8 @@ class Release:
     blocks: list[tuple[list[str], list[str]]] | None = None
     # The kinds published for each breakdown; every kind for every group by default.
     published: dict[Breakdown, list[str]] | None = None
+    # Kinds worth more to readers (the headline figures): withheld to protect others last.
+    keep: frozenset[str] = frozenset()
     values: dict[Cell, int] = field(init=False)
     narrow: list[Cell] = field(init=False, default_factory=list)
     group_organisers: dict[str, int] = field(init=False)
@@ -386,7 +388,10 @@ class Release:
             value, base = self.values[cell], self.base_value(cell)
             if is_small(value):
                 hidden[cell] = Reason.SMALL
-            elif is_small(base - value):
+            elif is_small(base - value) and self.base[cell[1]] != ORGANISERS:
+                # Of the register's organisers, those that did not respond (or take part) are
+                # not protected: that is no answer, and the response rate is the publication's
+                # first quality figure. Of the respondents, a small rest is an answer.
                 hidden[cell] = Reason.PROTECT
         for cell in cells:  # bases come before their parts
             key, kind = cell
@@ -418,12 +423,19 @@ class Release:
 
 
 def _cost(release: Release, cell: Cell) -> tuple:
-    """What withholding a figure loses: national figures last; then counts large enough to
-    hide a small one behind (a withheld 0 protects nothing and needs protecting itself),
-    smallest first."""
+    """What withholding a figure loses: national figures last, headline figures (`keep`)
+    next to last; then counts large enough to hide a small one behind (a withheld 0 protects
+    nothing and needs protecting itself), smallest first."""
     key, kind = cell
     value = release.values[cell]
-    return (key == NATIONAL.key, value < PROTECTION_WIDTH, value, release.kinds.index(kind), key)
+    return (
+        key == NATIONAL.key,
+        kind in release.keep,
+        value < PROTECTION_WIDTH,
+        value,
+        release.kinds.index(kind),
+        key,
+    )
 
 
 class _Auditor:
@@ -554,9 +566,9 @@ class _Auditor:
         def cost(cell: Cell) -> tuple:
             """Prefer a count that closes a rectangle with withheld ones: its group and its
             kind already have a withheld count, so no new group or kind needs a partner."""
-            national, small, *rest = _cost(release, cell)
+            national, headline, small, *rest = _cost(release, cell)
             reuse = (rows[cell[0]] > 0) + (columns[cell[1]] > 0)
-            return (national, small, -reuse, *rest)
+            return (national, headline, small, -reuse, *rest)
 
         narrow = []
         while queue:
@@ -586,8 +598,26 @@ class _Auditor:
         return narrow
 
 
+_banner_shown = False
+
+
 def _highs() -> "highspy.Highs":
-    highs = highspy.Highs()
+    """A quiet solver. HiGHS prints its banner to standard output when the first instance of a
+    process is made, which would land in commands' output and logs: that once, it goes nowhere."""
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        fd = 1  # the process's standard output, whatever sys.stdout is now
+        saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        try:
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            os.close(devnull)
+        _banner_shown = True
     for name, value in (("output_flag", False), ("presolve", "off"), ("solver", "simplex")):
         highs.setOptionValue(name, value)
     return highs
