@@ -305,9 +305,7 @@ def compute(reporting_round: ReportingRound) -> Figures:
         counts={a: dict(c) for a, c in counts.items()},
         blocks=blocks(indicators),
         published=publishes(indicators, always_answered),
-        keep=frozenset(
-            [SUBMITTED, DNP_READY, *(part(i.code, "achieved") for i in indicators)]
-        ),
+        keep=frozenset([SUBMITTED, DNP_READY, *(part(i.code, "achieved") for i in indicators)]),
     )
     hidden = release.protect()
     means, true_means = {}, {}
