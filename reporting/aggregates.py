@@ -950,7 +950,7 @@ def ratings_by_quarter(*, agreement: Agreement) -> list[dict]:
 
 @cached
 def programme_reach(
-    *, agreement: Agreement, outside: bool
+    *, agreement: Agreement, outside: bool, reveal: bool = False
 ) -> tuple[ReachRow, list[ReachRow], list[ReachRow]]:
     """Active organisers that took part in at least one deliverable: in all, by type and by
     county. For outside readers through disclosure control (small groups merged, small
@@ -1002,7 +1002,14 @@ def programme_reach(
         reason = hidden.get((group.key, "reached"), "")
         label = disclosure.group_label(group.breakdown, group.code, group.members, counties)
         if reason:
-            return ReachRow(group.key, label, n, Figure.hidden(reason), Figure.hidden(reason))
+            shown = (reached, share(reached, n)) if reveal else (None, None)
+            return ReachRow(
+                group.key,
+                label,
+                n,
+                Figure.hidden(reason, shown[0]),
+                Figure.hidden(reason, shown[1]),
+            )
         return ReachRow(group.key, label, n, Figure(reached), Figure(share(reached, n)))
 
     rows = [row(g) for g in groups]
@@ -1015,7 +1022,11 @@ def programme_reach(
 
 @cached
 def programme_overview(
-    *, agreement: Agreement | None, outside: bool, today: datetime.date | None = None
+    *,
+    agreement: Agreement | None,
+    outside: bool,
+    reveal: bool = False,
+    today: datetime.date | None = None,
 ) -> ProgrammeOverview:
     """Everything the programme dashboard shows for one agreement, in a fixed number of queries."""
     result = ProgrammeOverview(agreement=agreement, outside=outside)
@@ -1026,7 +1037,7 @@ def programme_overview(
     result.milestones, result.milestone_totals = milestone_status(agreement=agreement, today=today)
     result.ratings_by_quarter = ratings_by_quarter(agreement=agreement)
     result.reach_total, result.reach_by_type, result.reach_by_county = programme_reach(
-        agreement=agreement, outside=outside
+        agreement=agreement, outside=outside, reveal=reveal
     )
     return result
 

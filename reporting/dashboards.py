@@ -854,13 +854,15 @@ def _programme_state(request) -> dict:
             {"overenskommelse": chosen.pk if chosen else ""}, agreements=agreements
         )
         form.is_valid()
-    outside = disclosure.is_outside_reader(request.user)
-    overview = aggregates.programme_overview(agreement=chosen, outside=outside)
+    reveal = _previewing(request)
+    outside = disclosure.is_outside_reader(request.user) or reveal
+    overview = aggregates.programme_overview(agreement=chosen, outside=outside, reveal=reveal)
     return {
         "form": form,
         "agreement": chosen,
         "overview": overview,
         "outside": outside,
+        "reveal": reveal,
         "blocks": _programme_blocks(overview) if chosen else {},
     }
 
@@ -1096,6 +1098,7 @@ def _programme_blocks(o) -> dict:
             "summary": reach_summary,
             "table": reach_type,
             "chart": reach_chart("nad-typ", reach_type, [o.reach_total, *o.reach_by_type]),
+            "hidden_bars": _hidden_bars([r.share for r in [o.reach_total, *o.reach_by_type]]),
         },
         "reach_county": {
             "key": "nad-lan",
@@ -1103,6 +1106,7 @@ def _programme_blocks(o) -> dict:
             "summary": reach_summary,
             "table": reach_county,
             "chart": reach_chart("nad-lan", reach_county, o.reach_by_county),
+            "hidden_bars": _hidden_bars([r.share for r in o.reach_by_county]),
         },
     }
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from principals.models import Principal
+from readiness.models import ReportingRound
 from tests.agreement.factories import (
     ActivityBudgetFactory,
     ActivityFactory,
@@ -390,3 +391,63 @@ def test_principal_comparison_section(data, rf):
             "reporting/partials/dash_principal_compare.html",
             {"principal": data.enskilda[0], "user": member, "request": request},
         )
+
+
+def test_staff_preview_of_reach_shows_withheld_values(login, staff, programme):
+    page = login(staff).get(PROGRAMME, {"vy": "publicerad"}).content.decode()
+    assert "Räckvidden visas så som utomstående läsare ser den" in page
+    assert (
+        "Enskild huvudman" not in page.split("Räckvidd per typ av huvudman")[1].split("</table>")[0]
+    )
+
+
+def test_government_pages_are_not_recomputed_after_a_change(login, government, data):
+    """Pages built from publications are cached by the publications: a submission in the open
+    round (or any other change) does not make the next request compute them again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    publish_closed()
+    client = login(government)
+    client.get(READINESS)
+    client.get(READINESS, {"lan": "12"})
+    submit(principals(1)[0], data.open, {"idp": "own", "mfa": "achieved"})
+    for query in ({}, {"lan": "12"}):
+        with CaptureQueriesContext(connection) as after:
+            assert client.get(READINESS, query).status_code == 200
+        sql = [q["sql"] for q in after.captured_queries]
+        figures = [q for q in sql if "readiness_" in q and "reporting_roundpublication" not in q]
+        assert figures == [], figures  # only the list of publications, no figures
+        assert sum("reporting_roundpublication" in q for q in sql) == 1
+
+
+def test_government_query_count_is_flat(login, government, data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reporting.cache import clear
+    from reporting.publication import forget
+
+    client = login(government)
+    client.get(READINESS)
+
+    def cold() -> int:
+        clear()
+        forget()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(READINESS, {"indikator": "fed"}).status_code == 200
+        return len(queries)
+
+    publish_closed()
+    small = cold()
+    for offset in (400, 500, 600):
+        reporting_round = ReportingRound.objects.create(
+            name=f"Tidig {offset}",
+            opens_on=data.earlier.opens_on - datetime.timedelta(days=offset),
+            closes_on=data.earlier.closes_on - datetime.timedelta(days=offset),
+            framework_version=data.framework,
+        )
+        for p in principals(12, organiser_type=Principal.OrganiserType.KOMMUN):
+            submit(p, reporting_round, {"idp": "own", "mfa": "achieved"})
+    publish_closed()
+    assert cold() == small
