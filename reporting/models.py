@@ -118,15 +118,35 @@ class ReportSection(VersionedModel):
         return self.key.startswith("custom-")
 
 
-class FrozenQuerySet(models.QuerySet):
+class WriteOnceQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise ValidationError(_("A submitted report cannot be changed."))
+        raise ValidationError(self.model.CHANGE_REFUSED)
 
     def delete(self):
-        raise ValidationError(_("A submitted report cannot be deleted."))
+        raise ValidationError(self.model.DELETE_REFUSED)
 
 
-class SubmittedReport(models.Model):
+class WriteOnce(models.Model):
+    """A record written once and never changed or deleted, in the portal or the admin."""
+
+    CHANGE_REFUSED = _("This record cannot be changed.")
+    DELETE_REFUSED = _("This record cannot be deleted.")
+
+    objects = WriteOnceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or kwargs.get("force_update"):
+            raise ValidationError(self.CHANGE_REFUSED)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(self.DELETE_REFUSED)
+
+
+class SubmittedReport(WriteOnce):
     """What was submitted, byte for byte, with SHA-256 checksums; written once, never changed."""
 
     report = models.OneToOneField(
@@ -144,7 +164,8 @@ class SubmittedReport(models.Model):
     snapshot_json = models.TextField(_("numbers (JSON)"))
     snapshot_sha256 = models.CharField(_("JSON checksum (SHA-256)"), max_length=64)
 
-    objects = FrozenQuerySet.as_manager()
+    CHANGE_REFUSED = _("A submitted report cannot be changed.")
+    DELETE_REFUSED = _("A submitted report cannot be deleted.")
 
     class Meta:
         verbose_name = _("submitted final report")
@@ -152,15 +173,6 @@ class SubmittedReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} ({self.submitted_at:%Y-%m-%d})"
-
-    def save(self, *args, **kwargs):
-        # Refuse any second write: the row is an archive record, not working data.
-        if self.pk is not None or kwargs.get("force_update"):
-            raise ValidationError(_("A submitted report cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("A submitted report cannot be deleted."))
 
     def checksums_match(self) -> dict[str, bool]:
         return {
@@ -170,15 +182,7 @@ class SubmittedReport(models.Model):
         }
 
 
-class PublicationQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValidationError(_("A publication cannot be changed."))
-
-    def delete(self):
-        raise ValidationError(_("A publication cannot be deleted."))
-
-
-class RoundPublication(models.Model):
+class RoundPublication(WriteOnce):
     """A closed round's figures as outside readers see them: computed once, never changed.
 
     `figures_json` is what the government, organisers and the public may see (withheld cells
@@ -197,7 +201,8 @@ class RoundPublication(models.Model):
     figures_sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
     withheld_json = models.TextField(_("withheld figures (JSON, staff only)"))
 
-    objects = PublicationQuerySet.as_manager()
+    CHANGE_REFUSED = _("A publication cannot be changed.")
+    DELETE_REFUSED = _("A publication cannot be deleted.")
 
     class Meta:
         verbose_name = _("published round")
@@ -206,14 +211,6 @@ class RoundPublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} ({self.published_at:%Y-%m-%d})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None or kwargs.get("force_update"):
-            raise ValidationError(_("A publication cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("A publication cannot be deleted."))
 
     def checksum_matches(self) -> bool:
         return sha256(self.figures_json) == self.figures_sha256

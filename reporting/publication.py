@@ -582,60 +582,40 @@ def county_names() -> dict[str, str]:
     return {c.code: c.name for c in County.objects.all()}
 
 
-def _national_result(
-    published: Published, indicator: Indicator, submitted: Figure, reveal: bool
+def _result(
+    published: Published, key: str, indicator: Indicator, submitted: Figure, reveal: bool
 ) -> aggregates.IndicatorResult:
-    key = disclosure.NATIONAL.key
+    """One indicator's published figures for one group: whatever of them the publication has
+    (whole distributions nationally, the share meeting it for every group)."""
     code = indicator.code
     base = submitted.value or 0
 
-    def fig(kind: str) -> Figure:
-        return published.figure(key, kind, reveal=reveal)
+    def fig(kind: str) -> Figure | None:
+        return published.figure(key, kind, reveal=reveal) if published.has(key, kind) else None
 
     options = []
     for value, label, _condition in aggregates.option_conditions(indicator):
         count = fig(option(code, value))
-        options.append(aggregates.OptionFigure(value, label, count, share_figure(count, submitted)))
-    answered_kind = part(code, "answered")
-    missing_kind = part(code, "not_answered")
-    not_answered = fig(missing_kind) if published.has(key, missing_kind) else None
-    if published.has(key, answered_kind):
-        answered = fig(answered_kind)
-    elif not_answered is not None and not not_answered.suppressed:
-        answered = Figure(base - not_answered.value)
-    else:
-        answered = Figure(base) if not_answered is None else Figure.hidden(not_answered.reason)
-    achieved = fig(part(code, "achieved")) if published.has(key, part(code, "achieved")) else None
+        if count is not None:
+            options.append(
+                aggregates.OptionFigure(value, label, count, share_figure(count, submitted))
+            )
+    not_answered = fig(part(code, "not_answered"))
+    answered = fig(part(code, "answered"))
+    if answered is None:  # a required question, or one with a "not answered" count
+        if not_answered is None:
+            answered = Figure(base)
+        elif not_answered.suppressed:
+            answered = Figure.hidden(not_answered.reason)
+        else:
+            answered = Figure(base - not_answered.value)
+    achieved = fig(part(code, "achieved"))
     return aggregates.IndicatorResult(
         indicator=indicator,
         submitted=base,
         answered=answered,
         options=options,
         not_answered=not_answered,
-        achieved=achieved or Figure(None),
-        achieved_share=share_figure(achieved, submitted) if achieved else Figure(None),
-        mean=published.mean(code, key, reveal=reveal)
-        if indicator.answer_type == Types.INTEGER
-        else None,
-    )
-
-
-def _group_result(
-    published: Published, key: str, indicator: Indicator, submitted: Figure, reveal: bool
-) -> aggregates.IndicatorResult:
-    code = indicator.code
-    achieved = None
-    if published.has(key, part(code, "achieved")):
-        achieved = published.figure(key, part(code, "achieved"), reveal=reveal)
-    answered = Figure(None)
-    if published.has(key, part(code, "answered")):
-        answered = published.figure(key, part(code, "answered"), reveal=reveal)
-    return aggregates.IndicatorResult(
-        indicator=indicator,
-        submitted=submitted.value or 0,
-        answered=answered,
-        options=[],
-        not_answered=None,
         achieved=achieved or Figure(None),
         achieved_share=share_figure(achieved, submitted) if achieved else Figure(None),
         mean=published.mean(code, key, reveal=reveal)
@@ -678,14 +658,9 @@ def overview(
     result.dnp_ready = published.figure(group.key, DNP_READY, reveal=reveal)
     result.dnp_share = share_figure(result.dnp_ready, result.submitted)
     result.dnp_indicators = [i for i in indicators if i.is_dnp]
-    if group.breakdown == Breakdown.NATIONAL:
-        result.indicators = [
-            _national_result(published, i, result.submitted, reveal) for i in indicators
-        ]
-    else:
-        result.indicators = [
-            _group_result(published, group.key, i, result.submitted, reveal) for i in indicators
-        ]
+    result.indicators = [
+        _result(published, group.key, i, result.submitted, reveal) for i in indicators
+    ]
     result.by_type = [
         _group_row(published, g, counties, reveal) for g in published.by("organiser_type")
     ]
@@ -733,10 +708,7 @@ def trend(
         ready = p.figure(key, DNP_READY, reveal=reveal)
         options, achieved_share = [], Figure(None)
         if own is not None:
-            if key == disclosure.NATIONAL.key:
-                result = _national_result(p, own, submitted, reveal)
-            else:
-                result = _group_result(p, key, own, submitted, reveal)
+            result = _result(p, key, own, submitted, reveal)
             options, achieved_share = result.options, result.achieved_share
         points.append(
             aggregates.TrendPoint(
