@@ -863,15 +863,34 @@ def collect(world: World, *, government, anonymous, organiser_clients=None) -> S
                 trend_code=code,
             )
             facts += [f for f in page_facts if "trend-indicator" in f.source]
-    # Downloads of the default page say what the page says.
-    default = government.get(url).content.decode()
-    for key in re.findall(r"/beredskap/export/([a-z0-9-]+)\.csv", default):
-        for fmt in ("csv", "xlsx"):
-            response = government.get(reverse("reporting:readiness-export", args=[key, fmt]))
-            assert response.status_code == 200
-            texts[f"export {key}.{fmt}"] = (
-                response.content.decode("utf-8-sig") if fmt == "csv" else _xlsx_text(response)
-            )
+    # Downloads of each round's page: their figures join the others, so a download that
+    # said more than (or other than) its page would show as a contradiction or a finding.
+    for round_pk in rounds:
+        default = government.get(url, {"omgang": round_pk}).content.decode()
+        page = parse_page(default)
+        scopes = {t["block"]: t["scope"] for t in page.tables}
+        selected = re.search(
+            r'<select name="indikator".*?<option value="([^"]*)" selected', default, re.S
+        )
+        for key in sorted(set(re.findall(r"/beredskap/export/([a-z0-9-]+)\.csv", default))):
+            for fmt in ("csv", "xlsx"):
+                response = government.get(
+                    reverse("reporting:readiness-export", args=[key, fmt]), {"omgang": round_pk}
+                )
+                assert response.status_code == 200
+                if fmt == "xlsx":
+                    texts[f"export {round_pk} {key}.xlsx"] = _xlsx_text(response)
+                    continue
+                text = response.content.decode("utf-8-sig")
+                texts[f"export {round_pk} {key}.csv"] = text
+                facts += facts_from_readiness_page(
+                    _export_as_page(text, key, scopes.get(key), page.group_key),
+                    round_name=round_names[round_pk],
+                    page_group=register.everyone,
+                    labels=labels,
+                    source=f"export {key}.csv",
+                    trend_code=selected[1] if selected else None,
+                )
     for agreement_id in form_choices(
         government.get(reverse("reporting:programme-dashboard")).content.decode()
     ).get("overenskommelse", []):
@@ -903,6 +922,29 @@ def collect(world: World, *, government, anonymous, organiser_clients=None) -> S
                 response.content.decode(), principal=principal, labels=labels
             )
     return Snapshot(facts=facts, register=register, texts=texts)
+
+
+def _export_as_page(text: str, key: str, scope, group_key) -> str:
+    """A CSV download as the page would show it, so the same reader reads both: numbers in
+    Swedish form, the note column and the explanations below the table left out."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+    head = rows[0]
+    width = len(head) - (1 if head[-1] == "Anmärkning" else 0)
+
+    def swedish(value: str) -> str:
+        return value.replace(".", ",") if re.fullmatch(r"-?[0-9.]+", value) else value
+
+    cells = []
+    for row in rows:
+        if len(row) < width:
+            break  # the blank line before the explanations
+        cells.append("<tr>" + "".join(f"<td>{swedish(v)}</td>" for v in row[:width]) + "</tr>")
+    scope_attr = f' data-scope="{scope}"' if scope else ""
+    group_attr = f'<p data-group-key="{group_key}"></p>' if group_key else ""
+    return (
+        f'{group_attr}<section class="dash-block" data-key="{key}"><div{scope_attr}>'
+        f"<table>{''.join(cells)}</table></div></section>"
+    )
 
 
 def _xlsx_text(response) -> str:
