@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -11,6 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import spreadsheets
 from portal.concurrency import EditConflict
 from portal.navigation import principal_sections
 from portal.permissions import MANAGE_PRINCIPALS, permission_required
@@ -53,10 +52,9 @@ def principal_export(request):
     filterset = selectors.PrincipalFilter(
         request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(content_type=spreadsheets.CSV_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="huvudman.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = spreadsheets.CsvWriter(response)
     writer.writerow(
         [
             _("Organisation number"),

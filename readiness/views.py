@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import spreadsheets
 from portal.concurrency import EditConflict
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
 from principals import access
@@ -293,12 +292,11 @@ def assessment_export_csv(request, principal_pk, round_pk):
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
     assessment = selectors.assessment_for(principal, reporting_round)
     version, rows = _export_rows(reporting_round, assessment)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(content_type=spreadsheets.CSV_CONTENT_TYPE)
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(principal, reporting_round, "csv")}"'
     )
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = spreadsheets.CsvWriter(response)
     writer.writerow(
         [
             _("Area"),

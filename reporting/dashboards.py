@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 
 from agreement.models import Agreement
 from agreement.models import Rating as ActivityRating
+from portal import spreadsheets
 from portal.permissions import (
     MANAGE_ROUNDS,
     VIEW_AGGREGATES,
@@ -1185,7 +1186,7 @@ def _opendata_response(name: str, fields, records, fmt: str, generated=None):
     if fmt != "csv":
         raise Http404
     response = HttpResponse(
-        exports.records_csv(fields, records), content_type="text/csv; charset=utf-8"
+        exports.records_csv(fields, records), content_type=spreadsheets.CSV_CONTENT_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response["Access-Control-Allow-Origin"] = "*"

@@ -5,9 +5,6 @@ so a download holds exactly what the page shows, with the same filters and suppr
 Withheld figures are empty cells, and the row's note says why.
 """
 
-import csv
-import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,8 +13,8 @@ from django.http import HttpResponse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from portal import spreadsheets
 
 from . import disclosure
 from .disclosure import Figure
@@ -136,33 +133,15 @@ def _explanation_rows(table: Table) -> list[list[str]]:
 def csv_response(table: Table, filename: str) -> HttpResponse:
     """UTF-8 with BOM and semicolons, as Swedish Excel opens it; decimals with a point."""
     header, rows = _rows_for_export(table)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(table.caption)])
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+    lines = [[str(table.caption)], header, *[["" if v is None else v for v in r] for r in rows]]
     explanations = _explanation_rows(table)
     if explanations:
-        writer.writerow([])
-        writer.writerows(explanations)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        lines += [[], *explanations]
+    response = HttpResponse(
+        spreadsheets.csv_text(lines), content_type=spreadsheets.CSV_CONTENT_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel refuses these in a sheet's name, and names longer than 31 characters.
-SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def sheet_title(text: str) -> str:
-    """A sheet name Excel accepts, cut after a whole word."""
-    name = " ".join(SHEET_CHARS.sub(" ", text).split())
-    if len(name) > 31:
-        name = name[:31].rsplit(" ", 1)[0] if " " in name[:31] else name[:31]
-    return name or "Tabell"
 
 
 NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.0"}
@@ -170,16 +149,12 @@ NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.
 
 def xlsx_response(table: Table, filename: str) -> HttpResponse:
     header, rows = _rows_for_export(table)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title(str(table.caption))
-    sheet.append([str(table.caption)])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    workbook = spreadsheets.new_workbook()
+    sheet = workbook.create_sheet(spreadsheets.sheet_title(str(table.caption)))
+    spreadsheets.append_row(sheet, [str(table.caption)], bold=True)
+    spreadsheets.append_row(sheet, header, bold=True)
     for row in rows:
-        sheet.append(row)
+        spreadsheets.append_row(sheet, row)
     for index, column in enumerate(table.columns, start=1):
         fmt = NUMBER_FORMATS.get(column.kind)
         letter = sheet.cell(row=2, column=index).column_letter
@@ -192,11 +167,11 @@ def xlsx_response(table: Table, filename: str) -> HttpResponse:
         sheet.column_dimensions[letter].width = 50
         sheet.append([])
         for line in _explanation_rows(table):
-            sheet.append(line)
+            spreadsheets.append_row(sheet, line)
     sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response = HttpResponse(
+        spreadsheets.workbook_bytes(workbook), content_type=spreadsheets.XLSX_CONTENT_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
 
@@ -280,12 +255,9 @@ def _plain(value):
 
 def records_csv(fields, records: list[dict]) -> str:
     """Comma-separated UTF-8, a header of field names, decimal points: for machines."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([f[0] for f in fields])
-    for record in records:
-        writer.writerow([_plain(record.get(f[0])) for f in fields])
-    return buffer.getvalue()
+    rows = [[f[0] for f in fields]]
+    rows += [[_plain(record.get(f[0])) for f in fields] for record in records]
+    return spreadsheets.csv_text(rows, delimiter=",", bom=False)
 
 
 def json_number(value):

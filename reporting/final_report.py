@@ -192,6 +192,7 @@ class Table:
             "kinds": [c.kind for c in self.columns],
             "rows": [[json_value(v) for v in row] for row in self.rows],
             "footer": [json_value(v) for v in self.footer] if self.footer else None,
+            "note": self.note,
         }
 
 

@@ -6,6 +6,7 @@ what is decided here as well as in the views, so no path around the workflow exi
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from agreement.models import Activity, Agreement, Cost
+from portal import spreadsheets
 from portal.audit import Action, record, snapshot
 from portal.concurrency import EditConflict, lock_if_unchanged
 from portal.permissions import APPROVE_FINAL_REPORT, EDIT_FINAL_REPORT
@@ -337,6 +339,42 @@ def render_document(content: final_report.ReportContent) -> str:
         )
 
 
+XLSX_FORMATS = {"int": "# ##0", "amount": "# ##0.00", "percent": "0.0"}
+
+
+def _xlsx_cell(value, kind: str):
+    """The snapshot's JSON value back as the number or date it was (decimals are strings)."""
+    if value is None or value == "":
+        return None
+    if kind in ("amount", "percent"):
+        return Decimal(value)
+    if kind == "date":
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def report_workbook(snapshot: dict) -> bytes:
+    """Every generated table on its own sheet, numbers as numbers. Built from the numbers'
+    snapshot, so the XLSX made at submission holds exactly the submitted numbers."""
+    workbook = spreadsheets.new_workbook()
+    taken: set[str] = set()
+    for index, table in enumerate(snapshot["tables"].values(), start=1):
+        sheet = workbook.create_sheet(spreadsheets.sheet_title(f"{index} {table['title']}", taken))
+        spreadsheets.append_row(sheet, [table["title"]], bold=True)
+        spreadsheets.append_row(sheet, table["columns"], bold=True)
+        kinds = table["kinds"]
+        for row in table["rows"] + ([table["footer"]] if table["footer"] else []):
+            values = [_xlsx_cell(v, k) for v, k in zip(row, kinds, strict=True)]
+            cells = spreadsheets.append_row(sheet, values)
+            for kind, cell in zip(kinds, cells, strict=True):
+                if kind in XLSX_FORMATS and cell.value is not None:
+                    cell.number_format = XLSX_FORMATS[kind]
+        if table.get("note"):
+            sheet.append([])
+            spreadsheets.append_row(sheet, [table["note"]])
+    return spreadsheets.workbook_bytes(workbook)
+
+
 @transaction.atomic
 def report_submit(*, report: FinalReport, actor, seen_version: int) -> SubmittedReport:
     """Freeze the approved report: HTML, PDF and numbers are stored with checksums, once."""
@@ -361,6 +399,7 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
     html = render_document(content)
     pdf = html_to_pdf(html)
     numbers = content.snapshot_json()
+    workbook = report_workbook(content.snapshot())
     submitted = SubmittedReport(
         report=current,
         submitted_at=now,
@@ -371,6 +410,8 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
         pdf_sha256=sha256(pdf),
         snapshot_json=numbers,
         snapshot_sha256=sha256(numbers),
+        xlsx=workbook,
+        xlsx_sha256=sha256(workbook),
     )
     submitted.save()
     old = current.get_state_display()
@@ -386,6 +427,7 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
             "html_sha256": [None, submitted.html_sha256],
             "pdf_sha256": [None, submitted.pdf_sha256],
             "snapshot_sha256": [None, submitted.snapshot_sha256],
+            "xlsx_sha256": [None, submitted.xlsx_sha256],
         },
     )
     agreement = Agreement.objects.select_for_update().get(pk=current.agreement_id)

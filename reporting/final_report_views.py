@@ -1,19 +1,22 @@
 """Pages of the final report. Thin: reads come from final_report.py, writes from the services."""
 
-import io
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from agreement.models import Agreement
+from portal import spreadsheets
 from portal.concurrency import EditConflict
 from portal.permissions import EDIT_FINAL_REPORT, permission_required
 
@@ -280,9 +283,19 @@ def report_submit(request, pk):
 
 @permission_required(EDIT_FINAL_REPORT)
 def report_preview(request, pk):
+    """Today's data until submission; after it, the submitted document itself."""
     report = _report(pk)
+    if report.is_submitted:
+        return _submitted_document(report.submitted)
     content = final_report.build(report)
     return render(request, "reporting/report_preview.html", {"report": report, "content": content})
+
+
+@csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})
+def _submitted_document(submitted) -> HttpResponse:
+    """The stored document as it was submitted: self-contained, its print styles inline (the
+    document has no scripts and its text was sanitised when written)."""
+    return HttpResponse(submitted.html, content_type="text/html; charset=utf-8")
 
 
 @permission_required(EDIT_FINAL_REPORT)
@@ -300,58 +313,15 @@ def report_pdf(request, pk):
 
 @permission_required(EDIT_FINAL_REPORT)
 def report_xlsx(request, pk):
+    """The submitted XLSX once the report is submitted; until then one made from today's data."""
     report = _report(pk)
-    data = workbook_bytes(final_report.build(report))
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    if report.is_submitted:
+        data = bytes(report.submitted.xlsx)
+    else:
+        data = services.report_workbook(final_report.build(report).snapshot())
+    response = HttpResponse(data, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
     return response
-
-
-SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def workbook_bytes(content: final_report.ReportContent) -> bytes:
-    """Every generated table on its own sheet; numbers are written as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used: set[str] = set()
-    formats = {"int": "# ##0", "amount": "# ##0.00", "percent": "0.0"}
-    for index, table in enumerate(content.tables, start=1):
-        name = SHEET_CHARS.sub(" ", f"{index} {table.title}")[:31].strip()
-        while name in used:
-            name = name[:28] + f"~{index}"
-        used.add(name)
-        sheet = workbook.create_sheet(name)
-        sheet.append([table.title])
-        sheet["A1"].font = Font(bold=True)
-        sheet.append([c.label for c in table.columns])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        rows = list(table.rows) + ([table.footer] if table.footer else [])
-        for row in rows:
-            sheet.append([_xlsx_value(v) for v in row])
-            for column, cell in zip(table.columns, sheet[sheet.max_row], strict=True):
-                if column.kind in formats and cell.value is not None:
-                    cell.number_format = formats[column.kind]
-        if table.note:
-            sheet.append([])
-            sheet.append([table.note])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx_value(value):
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 @permission_required(EDIT_FINAL_REPORT)
@@ -366,6 +336,8 @@ def submitted_download(request, pk, kind):
         body, ctype, ext = bytes(submitted.pdf), "application/pdf", "pdf"
     elif kind == "json":
         body, ctype, ext = submitted.snapshot_json.encode(), "application/json", "json"
+    elif kind == "xlsx":
+        body, ctype, ext = bytes(submitted.xlsx), spreadsheets.XLSX_CONTENT_TYPE, "xlsx"
     else:
         raise Http404
     response = HttpResponse(body, content_type=ctype)

@@ -163,6 +163,8 @@ class SubmittedReport(WriteOnce):
     pdf_sha256 = models.CharField(_("PDF checksum (SHA-256)"), max_length=64)
     snapshot_json = models.TextField(_("numbers (JSON)"))
     snapshot_sha256 = models.CharField(_("JSON checksum (SHA-256)"), max_length=64)
+    xlsx = models.BinaryField(_("tables (XLSX)"))
+    xlsx_sha256 = models.CharField(_("XLSX checksum (SHA-256)"), max_length=64)
 
     CHANGE_REFUSED = _("A submitted report cannot be changed.")
     DELETE_REFUSED = _("A submitted report cannot be deleted.")
@@ -179,6 +181,7 @@ class SubmittedReport(WriteOnce):
             "html": sha256(self.html) == self.html_sha256,
             "pdf": sha256(bytes(self.pdf)) == self.pdf_sha256,
             "json": sha256(self.snapshot_json) == self.snapshot_sha256,
+            "xlsx": sha256(bytes(self.xlsx)) == self.xlsx_sha256,
         }
 
 

@@ -331,9 +331,9 @@ def test_submission_freezes_files_and_later_changes_do_not_touch_them(
     approved(report, staff, lead)
     frozen = services.report_submit(report=report, actor=lead, seen_version=report.version)
     stored = SubmittedReport.objects.get(pk=frozen.pk)
-    before = (stored.html, bytes(stored.pdf), stored.snapshot_json)
-    sums = (stored.html_sha256, stored.pdf_sha256, stored.snapshot_sha256)
-    assert sums == (sha256(before[0]), sha256(before[1]), sha256(before[2]))
+    before = (stored.html, bytes(stored.pdf), stored.snapshot_json, bytes(stored.xlsx))
+    sums = (stored.html_sha256, stored.pdf_sha256, stored.snapshot_sha256, stored.xlsx_sha256)
+    assert sums == tuple(sha256(part) for part in before)
     assert json.loads(stored.snapshot_json)["tables"]["funding"]["footer"] == [
         "Totalt",
         "12500000.00",
@@ -352,14 +352,29 @@ def test_submission_freezes_files_and_later_changes_do_not_touch_them(
         )
 
     stored = SubmittedReport.objects.get(pk=frozen.pk)
-    assert (stored.html, bytes(stored.pdf), stored.snapshot_json) == before
-    assert (stored.html_sha256, stored.pdf_sha256, stored.snapshot_sha256) == sums
+    assert (stored.html, bytes(stored.pdf), stored.snapshot_json, bytes(stored.xlsx)) == before
+    assert (
+        stored.html_sha256,
+        stored.pdf_sha256,
+        stored.snapshot_sha256,
+        stored.xlsx_sha256,
+    ) == sums
     assert all(stored.checksums_match().values())
+    # Today's data would make a different workbook: the frozen one must not be rebuilt.
+    assert services.report_workbook(final_report.build(report).snapshot()) != before[3]
 
     client = login(staff)
     pdf = client.get(reverse("reporting:report-pdf", args=[report.pk]))
     assert pdf.content == before[1]
-    for kind, body in (("html", before[0].encode()), ("json", before[2].encode())):
+    xlsx = client.get(reverse("reporting:report-xlsx", args=[report.pk]))
+    assert xlsx.content == before[3]
+    preview = client.get(reverse("reporting:report-preview", args=[report.pk]))
+    assert preview.content.decode() == before[0]
+    for kind, body in (
+        ("html", before[0].encode()),
+        ("json", before[2].encode()),
+        ("xlsx", before[3]),
+    ):
         response = client.get(reverse("reporting:submitted-download", args=[report.pk, kind]))
         assert response.content == body
     page = client.get(report.get_absolute_url()).content.decode()

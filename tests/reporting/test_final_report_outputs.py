@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from reporting import final_report
 from reporting import final_report_services as services
 from reporting.final_report_pdf import html_to_pdf
-from reporting.final_report_views import workbook_bytes
+from reporting.final_report_services import report_workbook
 
 from .factories import publish_closed, readiness_dataset, report_agreement, write_all_sections
 
@@ -46,7 +46,7 @@ def outputs(django_db_setup, django_db_blocker):
             content = final_report.build(report)
             html = services.render_document(content)
             pdf = html_to_pdf(html)
-            xlsx = workbook_bytes(content)
+            xlsx = report_workbook(content.snapshot())
             transaction.set_rollback(True)
     text = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True

@@ -1,0 +1,105 @@
+"""The one writer of every CSV and XLSX file the portal gives out: values, never formulas.
+
+Text in an export can come from anyone (an organiser's comment, an imported name, a staff
+title). A spreadsheet runs text that starts with `=`, `+`, `-`, `@`, `|`, `%`, a tab or a
+carriage return as a formula or command, so every CSV goes through defusedcsv (which
+prefixes such text with an apostrophe, the OWASP advice) and the two leading control
+characters it leaves alone; every XLSX cell holding text is typed as a string, so the text is
+shown exactly as written and never evaluated. Numbers stay numbers in both.
+"""
+
+import io
+import re
+from decimal import Decimal
+
+from defusedcsv import csv as defused_csv
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.styles import Font
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# defusedcsv escapes the formula characters; these two it does not, and Excel strips them and
+# reads what follows as a formula.
+LEADING_CONTROL = ("\t", "\r")
+# Excel refuses these in a sheet's name, and names longer than 31 characters.
+SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _csv_value(value):
+    if isinstance(value, str) and value.startswith(LEADING_CONTROL):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """csv.writer's interface; every row neutralised. `bom` for files Excel opens directly."""
+
+    def __init__(self, stream, *, delimiter: str = ";", bom: bool = True):
+        if bom:
+            stream.write("\ufeff")
+        self._writer = defused_csv.writer(stream, delimiter=delimiter, lineterminator="\r\n")
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([_csv_value(value) for value in row])
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_text(rows, *, delimiter: str = ";", bom: bool = True) -> str:
+    buffer = io.StringIO()
+    CsvWriter(buffer, delimiter=delimiter, bom=bom).writerows(rows)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str):
+        # Control characters are not allowed in the file format (openpyxl refuses them).
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
+def append_row(sheet, values, *, bold: bool = False) -> list:
+    """Append one row; text cells are strings whatever they start with. Returns the cells."""
+    sheet.append([_xlsx_value(value) for value in values])
+    cells = list(sheet[sheet.max_row]) if values else []
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = TYPE_STRING
+        if bold:
+            cell.font = Font(bold=True)
+    return cells
+
+
+def sheet_title(text: str, taken: set[str] | None = None) -> str:
+    """A sheet name Excel accepts: no forbidden characters, at most 31, cut after a whole
+    word, and distinct from the names in `taken` (which it is added to)."""
+    name = " ".join(SHEET_CHARS.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", text)).split())
+    if len(name) > 31:
+        name = name[:31].rsplit(" ", 1)[0] if " " in name[:31] else name[:31]
+    name = name.strip("'") or "Tabell"
+    if taken is not None:
+        base, number = name, 2
+        while name.casefold() in {t.casefold() for t in taken}:
+            suffix = f" ({number})"
+            name = base[: 31 - len(suffix)].rstrip() + suffix
+            number += 1
+        taken.add(name)
+    return name
+
+
+def new_workbook() -> Workbook:
+    """A workbook without its default sheet: every sheet is made with `sheet_title`."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    return workbook
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
