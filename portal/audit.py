@@ -1,15 +1,27 @@
 """Writing and reading the audit trail. Services call `record`; pages show `history_for`."""
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from .models import AuditEvent
+from .permissions import MANAGE_PRINCIPALS
 
 Action = AuditEvent.Action
+# Events about people (invitations, members): their notes and values name the person.
+PEOPLE_ACTIONS = {
+    Action.INVITED,
+    Action.INVITATION_RESENT,
+    Action.INVITATION_REVOKED,
+    Action.INVITATION_ACCEPTED,
+    Action.MEMBER_ADDED,
+    Action.MEMBER_REMOVED,
+}
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -91,3 +103,36 @@ def labelled_changes(event: AuditEvent, model: type[models.Model]) -> list[tuple
             label = name
         rows.append((label, old, new))
     return rows
+
+
+EMAIL = re.compile(r"[^\s@()<>,;:\"']+@[^\s@()<>,;:\"']+")
+
+
+def sees_people(reader) -> bool:
+    """Who is shown organisers' members and invitees, and so their e-mail addresses."""
+    return reader is not None and reader.has_perm(MANAGE_PRINCIPALS)
+
+
+def _hide_emails(text, own: str) -> str:
+    if not isinstance(text, str):
+        return text
+    return EMAIL.sub(
+        lambda m: m.group(0) if m.group(0).lower() == own else _("(e-mail hidden)"), text
+    )
+
+
+def event_as_seen(event: AuditEvent, model: type[models.Model], reader):
+    """(event, actor label, note, changes) for display to `reader`: someone not shown the
+    member list does not see other people's e-mail addresses (invitees, removed members,
+    actors whose name is their address); their own address they do see."""
+    changes = labelled_changes(event, model)
+    actor, note = event.actor_label, event.note
+    if not sees_people(reader):
+        own = (getattr(reader, "email", "") or "").lower()
+        actor, note = _hide_emails(actor, own), _hide_emails(note, own)
+        if event.action in PEOPLE_ACTIONS:
+            changes = [
+                (label, _hide_emails(old, own), _hide_emails(new, own))
+                for label, old, new in changes
+            ]
+    return event, actor, note, changes

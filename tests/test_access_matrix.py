@@ -137,6 +137,34 @@ def body(response) -> bytes:
     return response.content
 
 
+ERROR_HEADINGS = {
+    "403": "Du har inte behörighet till sidan",
+    "404": "Sidan finns inte",
+}
+TECHNICAL = (b"Traceback", b"Exception", b"django.", b"PermissionDenied", b"Http404")
+
+
+def error_page_problems(response, status: str, where: str, url: str) -> list[str]:
+    """A 403 or 404 is the portal's own page, in Swedish, with a way back, and says nothing
+    technical (a page of its own, like an expired invitation's, may say more)."""
+    content = body(response)
+    text = content.decode()
+    if 'class="error-page"' not in text and "invitation" not in where:
+        return [f"{where}: the {status} is not the portal's error page {url}"]
+    problems = []
+    if 'class="error-page"' in text:
+        if ERROR_HEADINGS[status] not in text:
+            problems.append(f"{where}: the {status} page lacks its Swedish heading {url}")
+        if 'href="/"' not in text:
+            problems.append(f"{where}: the {status} page has no way back {url}")
+    problems += [
+        f"{where}: the {status} page shows {word.decode()} {url}"
+        for word in TECHNICAL
+        if word in content
+    ]
+    return problems
+
+
 def forbidden_secrets(role: str) -> list[str]:
     """Answers this role must never see: organisers see only their own, the Government none."""
     if role in ("staff", "lead", "admin"):
@@ -206,6 +234,8 @@ def run(rule, world):
                 mismatches.append(f"{where}: expected {expected}, got {got} {url}")
         elif got != expected:
             mismatches.append(f"{where}: expected {expected}, got {got} {url}")
+        if got in ("403", "404") and rule not in ADMIN_RULES:
+            mismatches += error_page_problems(response, got, where, url)
         if got == OK:
             content = body(response)
             for secret in forbidden_secrets(role):

@@ -4,7 +4,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import number_format
 
-from ..audit import history_for, labelled_changes
+from ..audit import event_as_seen, history_for
 
 register = template.Library()
 
@@ -24,13 +24,15 @@ def grouped(value) -> str:
     return intcomma(value)
 
 
-@register.inclusion_tag("portal/partials/history.html")
-def history(obj, limit: int = 50):
+@register.inclusion_tag("portal/partials/history.html", takes_context=True)
+def history(context, obj, limit: int = 50):
+    """The record's events as its reader may see them: e-mail addresses of other people only
+    to those shown the people themselves (portal/audit.py, `event_as_seen`)."""
+    reader = getattr(context, "request", None)
+    reader = reader.user if reader is not None else None
     events = list(history_for(obj)[:limit])
     model = type(obj)
-    return {
-        "rows": [(event, labelled_changes(event, model)) for event in events],
-    }
+    return {"rows": [event_as_seen(event, model, reader) for event in events]}
 
 
 @register.inclusion_tag("partials/error_summary.html")
