@@ -5,6 +5,7 @@ palette (distinguishable with the common colour-vision deficiencies), and every 
 has its own fill pattern, line dash and marker, and every bar or point its number in text.
 """
 
+import math
 from collections.abc import Callable, Sequence
 
 from django.utils.html import escape
@@ -14,21 +15,83 @@ from django.utils.translation import gettext as _
 
 # Okabe–Ito, ordered so the first colours contrast at least 3:1 with white.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9"]
+# A rating's series is drawn in the rating's own colour (each at least 3:1 against white).
+RATING_COLOURS = {"green": "#00703C", "amber": "#B45F00", "red": "#D4351C"}
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4"]
 FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 WIDTH = 640
 
 
-def _label(text: str, limit: int = 34) -> str:
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+CHAR_WIDTH = 7.2  # average width of a character at font-size 13, in user units
+LINE_HEIGHT = 15
 
 
-def _patterns(chart_id: str, count: int) -> str:
+def wrap(text: str, limit: int) -> list[str]:
+    """The whole label in lines of at most `limit` characters, broken between words (a word
+    longer than a line is broken with a hyphen). Never cut: two long labels that begin alike
+    must stay tellable apart."""
+    limit = max(4, limit)
+    lines: list[str] = []
+    line = ""
+    for word in str(text).split():
+        while len(word) > limit:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[: limit - 1] + "-")
+            word = word[limit - 1 :]
+        if not line:
+            line = word
+        elif len(line) + 1 + len(word) <= limit:
+            line = f"{line} {word}"
+        else:
+            lines.append(line)
+            line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def _text(x: float, y: float, lines: Sequence[str], anchor: str = "start") -> str:
+    """A multi-line label: one <text> with a <tspan> per line, the first line at y."""
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else LINE_HEIGHT}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    anchor_attr = f' text-anchor="{anchor}"' if anchor != "start" else ""
+    return f'<text x="{x:.1f}" y="{y:.1f}"{anchor_attr}>{spans}</text>'
+
+
+def nice_scale(largest: float, *, integer: bool = False, intervals: int = 5) -> list[float]:
+    """Evenly spaced axis ticks from 0 to at least `largest`: a step of 1, 2, 2.5 or 5 times a
+    power of ten, whole numbers only when the values are counts, at most `intervals` steps."""
+    if largest <= 0:
+        return [0.0, 1.0]
+    raw = largest / intervals
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 2.5, 5, 10):
+        step = multiple * magnitude
+        if integer and (step < 1 or step != int(step)):
+            continue
+        count = math.ceil(largest / step - 1e-9)
+        if count <= intervals:
+            return [step * k for k in range(count + 1)]
+    step = 10 * magnitude
+    return [step * k for k in range(math.ceil(largest / step) + 1)]
+
+
+def colours_for(count: int, colours: Sequence[str] | None = None) -> list[str]:
+    """Each series' colour: its own when it has one (a rating's red, amber, green), else the
+    palette's in turn."""
+    if colours:
+        return list(colours)
+    return [PALETTE[k % len(PALETTE)] for k in range(count)]
+
+
+def _patterns(chart_id: str, colours: Sequence[str]) -> str:
     """One fill per series: solid, then hatched, dotted, crossed … over the series colour."""
     parts = []
-    for k in range(count):
-        colour = PALETTE[k % len(PALETTE)]
+    for k, colour in enumerate(colours):
         mark = [
             "",
             '<path d="M0 8 L8 0" stroke="#ffffff" stroke-width="2"/>',
@@ -78,30 +141,37 @@ def _svg(chart_id: str, title: str, desc: str, height: float, body: str) -> Safe
     )
 
 
-def _legend(chart_id: str, names: Sequence[str], y: float, *, lines: bool = False) -> str:
+def _legend(
+    chart_id: str, names: Sequence[str], colours: Sequence[str], y: float, *, lines: bool = False
+) -> tuple[str, float]:
+    """Every series named in full; names wrap, and entries flow onto new rows."""
     parts = []
     x = 10.0
     for k, name in enumerate(names):
-        colour = PALETTE[k % len(PALETTE)]
+        text_lines = wrap(name, int((WIDTH - 60) / CHAR_WIDTH))
+        width = 40 + CHAR_WIDTH * max(len(line) for line in text_lines)
+        if x > 10.0 and x + width > WIDTH - 10:
+            x = 10.0
+            y += 22
+        colour = colours[k]
         if lines:
-            dash = (
-                f' stroke-dasharray="{DASHES[k % len(DASHES)]}"' if DASHES[k % len(DASHES)] else ""
-            )
+            dash = DASHES[k % len(DASHES)]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(
                 f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 26:.1f}" y2="{y:.1f}" stroke="{colour}"'
-                f' stroke-width="2.5"{dash}/>' + _marker(k, x + 13, y, colour)
+                f' stroke-width="2.5"{dash_attr}/>' + _marker(k, x + 13, y, colour)
             )
         else:
             parts.append(
                 f'<rect x="{x:.1f}" y="{y - 7:.1f}" width="26" height="14"'
                 f' fill="url(#{chart_id}-p{k})" stroke="#1b1b1b" stroke-width="0.5"/>'
             )
-        text = _label(name, 28)
-        parts.append(f'<text x="{x + 32:.1f}" y="{y + 4:.1f}">{escape(text)}</text>')
-        x += 40 + 7.2 * len(text)
-        if x > WIDTH - 120 and k < len(names) - 1:
+        parts.append(_text(x + 32, y + 4, text_lines))
+        extra = LINE_HEIGHT * (len(text_lines) - 1)
+        x += width
+        if extra:
             x = 10.0
-            y += 22
+            y += 22 + extra
     return "".join(parts), y
 
 
@@ -114,32 +184,35 @@ def bar_chart(
     series: Sequence[tuple[str, Sequence[float | None]]],
     texts: Sequence[Sequence[str]],
     max_value: float | None = None,
+    colours: Sequence[str] | None = None,
 ) -> SafeString:
     """Horizontal bars, one group per category and one bar per series, each with its number.
 
-    A value of None draws no bar; its text (e.g. "fewer than 5") still appears.
+    A value of None draws no bar; its text (e.g. "fewer than 5") still appears. Category
+    labels wrap onto as many lines as they need.
     """
     chart_id = slugify(chart_id)
     label_width, bar_left, bar_right = 220, 228, WIDTH - 110
     n_series = max(1, len(series))
+    series_colours = colours_for(n_series, colours)
     bar_h, gap = 16, 10
     values = [v for _name, vals in series for v in vals if v is not None]
     top = max_value if max_value is not None else (max(values) if values else 0) or 1
     legend, legend_bottom = ("", 0.0)
     y = 10.0
     if len(series) > 1:
-        legend, legend_bottom = _legend(chart_id, [name for name, _v in series], 16)
+        legend, legend_bottom = _legend(chart_id, [name for name, _v in series], series_colours, 16)
         y = legend_bottom + 20
-    parts = [_patterns(chart_id, n_series), legend]
-    parts.append(
-        f'<line x1="{bar_left}" y1="{y - 4:.1f}" x2="{bar_left}"'
-        f' y2="{y + len(categories) * (n_series * bar_h + gap):.1f}" stroke="#1b1b1b"/>'
-    )
+    parts = [_patterns(chart_id, series_colours), legend]
+    axis_top = y - 4
     for c, category in enumerate(categories):
-        group_top = y
+        label_lines = wrap(category, int(label_width / CHAR_WIDTH) - 1)
+        label_h = LINE_HEIGHT * len(label_lines)
+        group_h = max(n_series * bar_h, label_h)
+        bars_top = y + (group_h - n_series * bar_h) / 2
         for s, (_name, vals) in enumerate(series):
             value = vals[c]
-            bar_y = y + s * bar_h
+            bar_y = bars_top + s * bar_h
             if value is not None and value > 0:
                 w = max(1.0, (bar_right - bar_left) * float(value) / float(top))
                 parts.append(
@@ -152,23 +225,14 @@ def bar_chart(
                 f'<text x="{bar_left + w + 5:.1f}" y="{bar_y + bar_h - 4:.1f}">'
                 f"{escape(texts[s][c])}</text>"
             )
-        mid = group_top + n_series * bar_h / 2 + 4
-        parts.append(
-            f'<text x="{label_width}" y="{mid:.1f}" text-anchor="end">'
-            f"{escape(_label(category))}</text>"
-        )
-        y += n_series * bar_h + gap
+        first_line = y + (group_h - label_h) / 2 + LINE_HEIGHT - 3
+        parts.append(_text(label_width, first_line, label_lines, anchor="end"))
+        y += group_h + gap
+    parts.append(
+        f'<line x1="{bar_left}" y1="{axis_top:.1f}" x2="{bar_left}" y2="{y - gap + 4:.1f}"'
+        f' stroke="#1b1b1b"/>'
+    )
     return _svg(chart_id, title, desc, y + 6, "".join(parts))
-
-
-def _nice_top(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
 
 
 def line_chart(
@@ -180,13 +244,21 @@ def line_chart(
     series: Sequence[tuple[str, Sequence[float | None]]],
     y_max: float | None = None,
     y_format: Callable[[float], str] = lambda v: f"{v:g}",
+    colours: Sequence[str] | None = None,
 ) -> SafeString:
-    """Lines over time; each series has its own colour, dash and marker, with a legend."""
+    """Lines over time; each series has its own colour, dash and marker, with a legend.
+
+    The y axis has evenly spaced ticks (`nice_scale`), whole numbers when every value is;
+    labels under the points wrap to the room each point has.
+    """
     chart_id = slugify(chart_id)
     left, right, top_margin = 90, WIDTH - 20, 16
     plot_h = 200
+    series_colours = colours_for(len(series), colours)
     values = [v for _n, vals in series for v in vals if v is not None]
-    top = y_max if y_max is not None else _nice_top(max(values) if values else 0)
+    integer = all(float(v).is_integer() for v in values)
+    ticks = nice_scale(y_max or (max(values) if values else 0), integer=integer)
+    top = ticks[-1]
     n = max(1, len(x_labels))
     step = (right - left) / n
 
@@ -197,21 +269,20 @@ def line_chart(
         return top_margin + plot_h - plot_h * float(v) / float(top)
 
     parts = []
-    for k in range(5):
-        tick = top * k / 4
+    for k, tick in enumerate(ticks):
         parts.append(
             f'<line x1="{left}" y1="{py(tick):.1f}" x2="{right}" y2="{py(tick):.1f}"'
             f' stroke="#b1b4b6" stroke-width="{1 if k else 1.5}"/>'
             f'<text x="{left - 6}" y="{py(tick) + 4:.1f}" text-anchor="end">'
             f"{escape(y_format(tick))}</text>"
         )
+    label_rows = 1
     for i, label in enumerate(x_labels):
-        parts.append(
-            f'<text x="{px(i):.1f}" y="{top_margin + plot_h + 18}" text-anchor="middle">'
-            f"{escape(_label(label, max(6, int(step / 7.5))))}</text>"
-        )
+        lines = wrap(label, int(step / CHAR_WIDTH))
+        label_rows = max(label_rows, len(lines))
+        parts.append(_text(px(i), top_margin + plot_h + 18, lines, anchor="middle"))
     for k, (_name, vals) in enumerate(series):
-        colour = PALETTE[k % len(PALETTE)]
+        colour = series_colours[k]
         dash = DASHES[k % len(DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         segment: list[str] = []
@@ -231,8 +302,9 @@ def line_chart(
         for i, value in enumerate(vals):
             if value is not None:
                 parts.append(_marker(k, px(i), py(value), colour))
+    legend_top = top_margin + plot_h + 44 + LINE_HEIGHT * (label_rows - 1)
     legend, legend_bottom = _legend(
-        chart_id, [name for name, _v in series], top_margin + plot_h + 44, lines=True
+        chart_id, [name for name, _v in series], series_colours, legend_top, lines=True
     )
     parts.append(legend)
     return _svg(chart_id, title, desc, legend_bottom + 16, "".join(parts))

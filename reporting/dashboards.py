@@ -1090,6 +1090,7 @@ def _programme_blocks(o) -> dict:
                     (rating_labels[r], [q[r] for q in o.ratings_by_quarter])
                     for r in ActivityRating.values
                 ],
+                colours=[charts.RATING_COLOURS[r] for r in ActivityRating.values],
                 y_format=number,
             ),
         },
