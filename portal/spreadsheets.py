@@ -75,6 +75,24 @@ def append_row(sheet, values, *, bold: bool = False) -> list:
     return cells
 
 
+def fit_columns(sheet, *, header_row: int) -> None:
+    """Column widths fitted to the header and the values (within 10–60 characters), and the
+    rows down to the header frozen so it stays in view."""
+    widths: dict[str, int] = {}
+    for row in sheet.iter_rows(min_row=header_row):
+        for cell in row:
+            if cell.value is None:
+                continue
+            text = str(cell.value)
+            if isinstance(cell.value, (int, float)):
+                text = f"{cell.value:,.2f}"
+            longest = max(len(line) for line in text.splitlines() or [""])
+            widths[cell.column_letter] = max(widths.get(cell.column_letter, 0), longest)
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = max(10, min(60, width + 2))
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1).coordinate
+
+
 def sheet_title(text: str, taken: set[str] | None = None) -> str:
     """A sheet name Excel accepts: no forbidden characters, at most 31, cut after a whole
     word, and distinct from the names in `taken` (which it is added to)."""

@@ -40,7 +40,17 @@ from . import aggregates, charts, disclosure, exports, publication
 from . import cache as page_cache
 from .aggregates import SIZE_BANDS, ReadinessFilters
 from .disclosure import Breakdown, Figure
-from .exports import AMOUNT, DECIMAL, INT, PERCENT, Column, Table, format_cell, response_for
+from .exports import (
+    AMOUNT,
+    DECIMAL,
+    INT,
+    PERCENT,
+    YEAR,
+    Column,
+    Table,
+    format_cell,
+    response_for,
+)
 
 FORMATS = ("csv", "xlsx")
 
@@ -882,7 +892,7 @@ def _programme_blocks(o) -> dict:
     years = Table(
         key="ar",
         caption=_("Funding per year"),
-        columns=[Column(_("Year")), *money_columns],
+        columns=[Column(_("Year"), YEAR), *money_columns],
         rows=[[r.label, r.allocated, r.budgeted, r.spent, r.remaining] for r in o.years]
         + (
             [
@@ -909,7 +919,7 @@ def _programme_blocks(o) -> dict:
         key="initiativ",
         caption=_("Budget and spending per year and initiative"),
         columns=[
-            Column(_("Year")),
+            Column(_("Year"), YEAR),
             Column(_("Initiative")),
             Column(_("Budgeted"), AMOUNT),
             Column(_("Spent"), AMOUNT),
@@ -944,7 +954,7 @@ def _programme_blocks(o) -> dict:
     milestones = Table(
         key="delmal",
         caption=_("Milestones by year due"),
-        columns=[Column(_("Year due")), *status_columns],
+        columns=[Column(_("Year due"), YEAR), *status_columns],
         rows=[[m.label, m.on_time, m.late, m.overdue, m.upcoming] for m in o.milestones]
         + [
             [

@@ -20,6 +20,7 @@ from . import disclosure
 from .disclosure import Figure
 
 TEXT, INT, PERCENT, AMOUNT, DECIMAL = "text", "int", "percent", "amount", "decimal"
+YEAR = "year"  # shown as text; exported as a number (a "Total" row in the column stays text)
 
 
 @dataclass
@@ -100,6 +101,8 @@ def _export_value(cell, kind: str):
         return None
     if kind in (INT, PERCENT, AMOUNT, DECIMAL):
         return value
+    if kind == YEAR and str(value).isdigit():
+        return int(value)
     return str(value)
 
 
@@ -144,7 +147,7 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
     return response
 
 
-NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.0"}
+NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.0", YEAR: "0"}
 
 
 def xlsx_response(table: Table, filename: str) -> HttpResponse:
@@ -157,18 +160,15 @@ def xlsx_response(table: Table, filename: str) -> HttpResponse:
         spreadsheets.append_row(sheet, row)
     for index, column in enumerate(table.columns, start=1):
         fmt = NUMBER_FORMATS.get(column.kind)
-        letter = sheet.cell(row=2, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(12, min(60, len(str(column.label)) + 4))
         if fmt:
             for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
-                cell.number_format = fmt
+                if isinstance(cell.value, int | float | Decimal):
+                    cell.number_format = fmt
+    spreadsheets.fit_columns(sheet, header_row=2)
     if table.has_suppressed():
-        letter = sheet.cell(row=2, column=len(header)).column_letter
-        sheet.column_dimensions[letter].width = 50
         sheet.append([])
         for line in _explanation_rows(table):
             spreadsheets.append_row(sheet, line)
-    sheet.freeze_panes = "A3"
     response = HttpResponse(
         spreadsheets.workbook_bytes(workbook), content_type=spreadsheets.XLSX_CONTENT_TYPE
     )

@@ -126,6 +126,7 @@ FORMATTERS = {
     "amount": fmt_amount,
     "percent": fmt_percent,
     "date": lambda d: d.isoformat(),
+    "year": str,
 }
 NUMERIC = {"int", "amount", "percent"}
 
@@ -449,7 +450,7 @@ def gen_assignment(part: Part, data: _Data, per_initiative) -> None:
             key="funding",
             title=pgettext("final report", "Funding per year"),
             columns=[
-                Column(pgettext("final report", "Year")),
+                Column(pgettext("final report", "Year"), "year"),
                 Column(pgettext("final report", "Allocated"), "amount"),
             ],
             rows=[[str(fy.year), fy.allocated] for fy in data.funding_years],
@@ -523,7 +524,7 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
             key="finance-years",
             title=pgettext("final report", "Allocated, spent and remaining per funding year"),
             columns=[
-                Column(pgettext("final report", "Year")),
+                Column(pgettext("final report", "Year"), "year"),
                 Column(pgettext("final report", "Allocated"), "amount"),
                 Column(pgettext("final report", "Spent"), "amount"),
                 Column(pgettext("final report", "Remaining"), "amount"),
@@ -577,7 +578,7 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
             title=pgettext("final report", "Budget and spending per initiative and year"),
             columns=[
                 Column(pgettext("final report", "Initiative")),
-                Column(pgettext("final report", "Year")),
+                Column(pgettext("final report", "Year"), "year"),
                 Column(pgettext("final report", "Budgeted"), "amount"),
                 Column(pgettext("final report", "Spent"), "amount"),
                 Column(pgettext("final report", "Remaining of budget"), "amount"),

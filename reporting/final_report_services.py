@@ -339,7 +339,9 @@ def render_document(content: final_report.ReportContent) -> str:
         )
 
 
-XLSX_FORMATS = {"int": "# ##0", "amount": "# ##0.00", "percent": "0.0"}
+# Excel's codes: "," is the thousands separator and "." the decimal point, shown as the reader's
+# own (a space and a comma in Swedish Excel); a literal space would not group digits.
+XLSX_FORMATS = {"int": "#,##0", "amount": "#,##0.00", "percent": "0.0", "year": "0"}
 
 
 def _xlsx_cell(value, kind: str):
@@ -350,6 +352,8 @@ def _xlsx_cell(value, kind: str):
         return Decimal(value)
     if kind == "date":
         return datetime.date.fromisoformat(value)
+    if kind == "year" and str(value).isdigit():
+        return int(value)  # a year is a number; "Totalt" in the same column stays text
     return value
 
 
@@ -367,11 +371,12 @@ def report_workbook(snapshot: dict) -> bytes:
             values = [_xlsx_cell(v, k) for v, k in zip(row, kinds, strict=True)]
             cells = spreadsheets.append_row(sheet, values)
             for kind, cell in zip(kinds, cells, strict=True):
-                if kind in XLSX_FORMATS and cell.value is not None:
+                if kind in XLSX_FORMATS and isinstance(cell.value, int | float | Decimal):
                     cell.number_format = XLSX_FORMATS[kind]
         if table.get("note"):
             sheet.append([])
             spreadsheets.append_row(sheet, [table["note"]])
+        spreadsheets.fit_columns(sheet, header_row=2)
     return spreadsheets.workbook_bytes(workbook)
 
 
