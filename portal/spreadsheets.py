@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 from defusedcsv import csv as defused_csv
+from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
@@ -73,6 +74,14 @@ def append_row(sheet, values, *, bold: bool = False) -> list:
         if bold:
             cell.font = Font(bold=True)
     return cells
+
+
+def download_name(*parts, ext: str) -> str:
+    """A file name people can read: Swedish letters as their plain forms (å, ä → a, ö → o),
+    words joined by single dashes, no empty parts, at most 100 characters before the suffix."""
+    words = "-".join(slugify(str(part)) for part in parts if slugify(str(part)))
+    words = re.sub(r"-{2,}", "-", words).strip("-")[:100].rstrip("-")
+    return f"{words or 'export'}.{ext}"
 
 
 def fit_columns(sheet, *, header_row: int) -> None:

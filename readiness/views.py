@@ -282,9 +282,9 @@ def _export_rows(reporting_round, assessment):
 
 
 def _filename(principal, reporting_round, ext):
-    from django.utils.text import slugify
-
-    return f"sjalvskattning-{slugify(principal.name)}-{slugify(reporting_round.name)}.{ext}"
+    return spreadsheets.download_name(
+        "sjalvskattning", principal.name[:50], reporting_round.name[:50], ext=ext
+    )
 
 
 @login_required

@@ -143,7 +143,8 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
     response = HttpResponse(
         spreadsheets.csv_text(lines), content_type=spreadsheets.CSV_CONTENT_TYPE
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    name = spreadsheets.download_name(filename, ext="csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -172,7 +173,8 @@ def xlsx_response(table: Table, filename: str) -> HttpResponse:
     response = HttpResponse(
         spreadsheets.workbook_bytes(workbook), content_type=spreadsheets.XLSX_CONTENT_TYPE
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    name = spreadsheets.download_name(filename, ext="xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

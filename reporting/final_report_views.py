@@ -1,7 +1,5 @@
 """Pages of the final report. Thin: reads come from final_report.py, writes from the services."""
 
-import re
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -49,9 +47,11 @@ def _report(pk) -> FinalReport:
     return get_object_or_404(FinalReport.objects.select_related("agreement"), pk=pk)
 
 
-def _filename(report: FinalReport, ext: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", report.agreement.title.lower())[:50].strip("-")
-    return f"slutredovisning-{report.agreement.pk}-{base}.{ext}"
+def _filename(report: FinalReport, ext: str, *suffix: str) -> str:
+    title = report.agreement.title[:60]
+    return spreadsheets.download_name(
+        "slutredovisning", report.agreement.pk, title, *suffix, ext=ext
+    )
 
 
 @permission_required(EDIT_FINAL_REPORT)
@@ -341,9 +341,7 @@ def submitted_download(request, pk, kind):
     else:
         raise Http404
     response = HttpResponse(body, content_type=ctype)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(report, ext).replace("." + ext, "-inlamnad." + ext)}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, ext, "inlamnad")}"'
     return response
 
 
