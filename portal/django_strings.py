@@ -1,0 +1,9 @@
+"""Django's own strings that its Swedish catalogue lacks (new in Django 6.1), translated in
+ours: the project's catalogue comes first (LOCALE_PATHS), and naming them here keeps
+`makemessages` from dropping them."""
+
+from django.utils.translation import gettext_noop
+
+DJANGO_STRINGS = [
+    gettext_noop("- Select an option -"),  # the empty choice of every select
+]
