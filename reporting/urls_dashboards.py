@@ -37,6 +37,9 @@ urlpatterns = [
 NAVIGATION = [
     ("reporting:readiness-dashboard", _("Readiness dashboard"), VIEW_AGGREGATES),
     ("reporting:programme-dashboard", _("Programme dashboard"), VIEW_PROGRAMME),
+    # Organisers see their own figures beside the national ones on their page; the national
+    # figures themselves are the open data.
+    ("reporting:opendata", _("National figures and open data"), Role.ORGANISER),
 ]
 
 START_SECTIONS = {
