@@ -21,6 +21,7 @@ from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from agreement.models import Agreement
@@ -53,6 +54,8 @@ from .exports import (
 )
 
 FORMATS = ("csv", "xlsx")
+# Only the large pages that show no secrets are compressed (`gzip_page`): compressing a page
+# that shows a secret (a two-step setup key, recovery codes) beside reflected input invites BREACH.
 
 
 def _pct(figure: Figure) -> str:
@@ -794,6 +797,7 @@ READINESS = Dashboard(
 
 
 @require_GET
+@gzip_page
 @permission_required(VIEW_AGGREGATES)
 def readiness_dashboard(request):
     return _dashboard_page(request, READINESS)
@@ -1135,6 +1139,7 @@ PROGRAMME = Dashboard(
 
 
 @require_GET
+@gzip_page
 @permission_required(VIEW_PROGRAMME)
 def programme_dashboard(request):
     return _dashboard_page(request, PROGRAMME)
@@ -1150,6 +1155,7 @@ def programme_export(request, table: str, fmt: str):
 
 
 @require_GET
+@gzip_page
 def opendata_page(request):
     published = publication.publications()
     names = dict(
@@ -1205,6 +1211,7 @@ def _opendata_response(name: str, fields, records, fmt: str, generated=None):
 
 
 @require_GET
+@gzip_page
 def opendata_readiness(request, fmt: str):
     """Every published round; the file changes only when a round is published, and
     "generated" is when the newest of them was."""
@@ -1224,6 +1231,7 @@ def opendata_readiness(request, fmt: str):
 
 
 @require_GET
+@gzip_page
 def opendata_programme(request, fmt: str):
     if fmt not in ("json", "csv"):
         raise Http404

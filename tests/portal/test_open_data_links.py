@@ -20,3 +20,18 @@ def test_organisers_have_it_in_their_menu(editor_a, login):
     menu = html.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
     assert reverse("reporting:opendata") in menu
     assert "Nationella siffror och öppna data" in menu
+
+
+def test_pages_have_a_description_and_an_icon():
+    html = Client().get(reverse("login")).content.decode()
+    assert '<meta name="description" content="Skoldigistöd: SKR:s stöd' in html
+    assert 'rel="icon" href="/static/img/favicon.svg"' in html
+    assert Client().get("/static/img/favicon.svg").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["reporting:opendata", "reporting:opendata-readiness"])
+def test_large_public_pages_are_compressed(name):
+    args = ["json"] if name.endswith("readiness") else []
+    response = Client().get(reverse(name, args=args), HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
