@@ -1,9 +1,14 @@
-"""The Django admin for administrators. Saves here are recorded in the history too."""
+"""The Django admin for administrators: every write goes through the programme's services,
+which validate it and record it in the history exactly as the portal's own forms do."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from portal.audit import Action, record, record_change, snapshot
+from portal.admin_history import HistoryAdmin, adopt, current_m2m, form_values
 
+from . import services
 from .models import (
     Activity,
     ActivityBudget,
@@ -17,22 +22,6 @@ from .models import (
     Partner,
     ProgressUpdate,
 )
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Record admin saves and deletions in the same audit trail as the portal's own forms."""
-
-    def save_model(self, request, obj, form, change):
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        if change:
-            record_change(actor=request.user, subject=obj, before=before, note="admin")
-        else:
-            record(actor=request.user, subject=obj, action=Action.CREATED, note="admin")
-
-    def delete_model(self, request, obj):
-        record(actor=request.user, subject=obj, action=Action.DELETED, note="admin")
-        super().delete_model(request, obj)
 
 
 class FundingYearInline(admin.TabularInline):
@@ -84,8 +73,12 @@ class ProgressUpdateInline(admin.TabularInline):
         return False
 
 
+def _without(fields: dict, *names: str) -> dict:
+    return {k: v for k, v in fields.items() if k not in names}
+
+
 @admin.register(Agreement)
-class AgreementAdmin(AuditedAdmin):
+class AgreementAdmin(HistoryAdmin):
     list_display = ["title", "signed_on", "starts_on", "ends_on", "final_report_due", "status"]
     list_filter = ["status", "is_demo"]
     search_fields = ["title", "registration_number", "description"]
@@ -93,43 +86,130 @@ class AgreementAdmin(AuditedAdmin):
     filter_horizontal = ["initiatives"]
     inlines = [FundingYearInline, CommitmentInline]
 
+    def history_create(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        created = services.agreement_create(
+            actor=request.user, fields=fields, initiatives=m2m.get("initiatives", ())
+        )
+        adopt(obj, created)
+
+    def history_update(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        services.agreement_update(
+            actor=request.user,
+            agreement=obj,
+            fields=fields,
+            **current_m2m(obj, m2m, "initiatives"),
+        )
+
+    def history_delete(self, *, request, obj):
+        services.agreement_delete(actor=request.user, agreement=obj)
+
 
 @admin.register(FundingYear)
-class FundingYearAdmin(AuditedAdmin):
+class FundingYearAdmin(HistoryAdmin):
     list_display = ["agreement", "year", "allocated"]
     list_filter = ["year", "agreement"]
     search_fields = ["agreement__title", "year"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The services move a funding year within its agreement, never to another one.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "agreement"] if obj is not None else readonly
+
+    def history_create(self, *, request, obj, form):
+        created = services.funding_year_create(
+            actor=request.user, agreement=obj.agreement, year=obj.year, allocated=obj.allocated
+        )
+        adopt(obj, created)
+
+    def history_update(self, *, request, obj, form):
+        services.funding_year_update(
+            actor=request.user, funding_year=obj, year=obj.year, allocated=obj.allocated
+        )
+
+    def history_delete(self, *, request, obj):
+        services.funding_year_delete(actor=request.user, funding_year=obj)
+
 
 @admin.register(Initiative)
-class InitiativeAdmin(AuditedAdmin):
+class InitiativeAdmin(HistoryAdmin):
+    """Deleting has no service (the portal never deletes an initiative); the default records it."""
+
     list_display = ["number", "title", "status", "lead_actor"]
     list_filter = ["status"]
     search_fields = ["title", "purpose", "lead_actor"]
 
+    def history_create(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        adopt(obj, services.initiative_create(actor=request.user, fields=fields))
+
+    def history_update(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        services.initiative_update(actor=request.user, initiative=obj, fields=fields)
+
 
 @admin.register(Commitment)
-class CommitmentAdmin(AuditedAdmin):
+class CommitmentAdmin(HistoryAdmin):
     list_display = ["title", "agreement", "order"]
     list_filter = ["agreement"]
     search_fields = ["title", "text"]
     filter_horizontal = ["initiatives"]
 
+    def history_create(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        created = services.commitment_create(
+            actor=request.user,
+            agreement=obj.agreement,
+            fields=_without(fields, "agreement"),
+            initiatives=m2m.get("initiatives", ()),
+        )
+        adopt(obj, created)
+
+    def history_update(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        services.commitment_update(
+            actor=request.user,
+            commitment=obj,
+            fields=fields,
+            **current_m2m(obj, m2m, "initiatives"),
+        )
+
+    def history_delete(self, *, request, obj):
+        services.commitment_delete(actor=request.user, commitment=obj)
+
 
 @admin.register(Partner)
-class PartnerAdmin(AuditedAdmin):
+class PartnerAdmin(HistoryAdmin):
     list_display = ["name", "website"]
     search_fields = ["name", "description"]
 
+    def history_create(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        adopt(obj, services.partner_create(actor=request.user, fields=fields))
+
+    def history_update(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        services.partner_update(actor=request.user, partner=obj, fields=fields)
+
+    def history_delete(self, *, request, obj):
+        services.partner_delete(actor=request.user, partner=obj)
+
+
+ACTIVITY_M2M = ("initiatives", "commitments", "partners")
+
 
 @admin.register(Activity)
-class ActivityAdmin(AuditedAdmin):
+class ActivityAdmin(HistoryAdmin):
+    """Archiving has its own event, so it is an action here rather than an editable date."""
+
     list_display = ["title", "agreement", "status", "responsible", "planned_start", "planned_end"]
     list_filter = ["status", "agreement", "initiatives", "archived_at"]
     search_fields = ["title", "description"]
     list_select_related = ["agreement", "responsible"]
     filter_horizontal = ["initiatives", "commitments", "partners"]
-    readonly_fields = ["version", "created_at", "updated_at"]
+    readonly_fields = ["archived_at", "version", "created_at", "updated_at"]
+    actions = ["archive", "restore"]
     inlines = [
         ActivityBudgetInline,
         MilestoneInline,
@@ -138,26 +218,125 @@ class ActivityAdmin(AuditedAdmin):
         ProgressUpdateInline,
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Budgets belong to the agreement's funding years, so an activity stays where it is.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "agreement"] if obj is not None else readonly
+
+    def history_create(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        created = services.activity_create(
+            actor=request.user,
+            agreement=obj.agreement,
+            fields=_without(fields, "agreement"),
+            **{name: m2m.get(name, ()) for name in ACTIVITY_M2M},
+        )
+        adopt(obj, created)
+
+    def history_update(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        services.activity_update(
+            actor=request.user,
+            activity=obj,
+            seen_version=obj.version,
+            fields=fields,
+            **current_m2m(obj, m2m, *ACTIVITY_M2M),
+        )
+
+    def history_delete(self, *, request, obj):
+        services.activity_delete(actor=request.user, activity=obj)
+
+    @admin.action(description=_("Archive the selected activities"), permissions=["change"])
+    def archive(self, request, queryset):
+        for activity in queryset:
+            services.activity_archive(actor=request.user, activity=activity)
+        self.message_user(request, gettext("The activities were archived."), messages.SUCCESS)
+
+    @admin.action(description=_("Restore the selected activities"), permissions=["change"])
+    def restore(self, request, queryset):
+        for activity in queryset:
+            services.activity_restore(actor=request.user, activity=activity)
+        self.message_user(request, gettext("The activities were restored."), messages.SUCCESS)
+
 
 @admin.register(ActivityBudget)
-class ActivityBudgetAdmin(AuditedAdmin):
+class ActivityBudgetAdmin(HistoryAdmin):
+    """A budget is part of its activity: saved by activity_update, which checks the year's
+    allocation and records the change on the activity, as the activity form does."""
+
     list_display = ["activity", "funding_year", "amount"]
     list_filter = ["funding_year__year"]
     search_fields = ["activity__title"]
     list_select_related = ["activity", "funding_year__agreement"]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "activity"] if obj is not None else readonly
+
+    def _save_budgets(self, *, request, activity: Activity, budgets: dict) -> None:
+        activity = Activity.objects.get(pk=activity.pk)
+        services.activity_update(
+            actor=request.user,
+            activity=activity,
+            seen_version=activity.version,
+            fields={},
+            **current_m2m(activity, {}, *ACTIVITY_M2M),
+            budgets=budgets,
+        )
+
+    def _check_year(self, budget: ActivityBudget) -> None:
+        if budget.funding_year.agreement_id != budget.activity.agreement_id:
+            raise ValidationError(
+                {"funding_year": gettext("The funding year belongs to another agreement.")}
+            )
+
+    def history_create(self, *, request, obj, form):
+        self._check_year(obj)
+        self._save_budgets(
+            request=request, activity=obj.activity, budgets={obj.funding_year.year: obj.amount}
+        )
+        adopt(obj, ActivityBudget.objects.get(activity=obj.activity, funding_year=obj.funding_year))
+
+    def history_update(self, *, request, obj, form):
+        self._check_year(obj)
+        stored = ActivityBudget.objects.select_related("funding_year").get(pk=obj.pk)
+        budgets = {stored.funding_year.year: None, obj.funding_year.year: obj.amount}
+        self._save_budgets(request=request, activity=obj.activity, budgets=budgets)
+        saved = ActivityBudget.objects.filter(activity=obj.activity, funding_year=obj.funding_year)
+        if saved.exists():
+            adopt(obj, saved.get())
+
+    def history_delete(self, *, request, obj):
+        self._save_budgets(
+            request=request, activity=obj.activity, budgets={obj.funding_year.year: None}
+        )
+
 
 @admin.register(Milestone)
-class MilestoneAdmin(AuditedAdmin):
+class MilestoneAdmin(HistoryAdmin):
     list_display = ["title", "activity", "due_on", "completed_on"]
     list_filter = ["completed_on", "activity__agreement"]
     search_fields = ["title", "activity__title"]
     date_hierarchy = "due_on"
     list_select_related = ["activity"]
 
+    def history_create(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        created = services.milestone_create(
+            actor=request.user, activity=obj.activity, fields=_without(fields, "activity")
+        )
+        adopt(obj, created)
+
+    def history_update(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        services.milestone_update(actor=request.user, milestone=obj, fields=fields)
+
+    def history_delete(self, *, request, obj):
+        services.milestone_delete(actor=request.user, milestone=obj)
+
 
 @admin.register(Deliverable)
-class DeliverableAdmin(AuditedAdmin):
+class DeliverableAdmin(HistoryAdmin):
     list_display = ["title", "kind", "activity", "delivered_on", "participants"]
     list_filter = ["kind", "activity__agreement"]
     search_fields = ["title", "activity__title"]
@@ -165,28 +344,73 @@ class DeliverableAdmin(AuditedAdmin):
     raw_id_fields = ["principals"]
     list_select_related = ["activity"]
 
+    def history_create(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        created = services.deliverable_create(
+            actor=request.user,
+            activity=obj.activity,
+            fields=_without(fields, "activity"),
+            principals=m2m.get("principals", ()),
+        )
+        adopt(obj, created)
+
+    def history_update(self, *, request, obj, form):
+        fields, m2m = form_values(form)
+        services.deliverable_update(
+            actor=request.user,
+            deliverable=obj,
+            fields=fields,
+            **current_m2m(obj, m2m, "principals"),
+        )
+
+    def history_delete(self, *, request, obj):
+        services.deliverable_delete(actor=request.user, deliverable=obj)
+
 
 @admin.register(Cost)
-class CostAdmin(AuditedAdmin):
+class CostAdmin(HistoryAdmin):
     list_display = ["incurred_on", "activity", "category", "amount"]
     list_filter = ["category", "activity__agreement"]
     search_fields = ["note", "activity__title"]
     date_hierarchy = "incurred_on"
     list_select_related = ["activity"]
 
+    def history_create(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        created = services.cost_create(
+            actor=request.user, activity=obj.activity, fields=_without(fields, "activity")
+        )
+        adopt(obj, created)
+
+    def history_update(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        services.cost_update(actor=request.user, cost=obj, fields=fields)
+
+    def history_delete(self, *, request, obj):
+        services.cost_delete(actor=request.user, cost=obj)
+
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(AuditedAdmin):
-    """Updates can be added but never changed or deleted: a correction is a new update."""
+class ProgressUpdateAdmin(HistoryAdmin):
+    """Updates can be added but never changed or deleted: a correction is a new update.
+    The author is whoever writes it, as in the portal."""
 
     list_display = ["activity", "reported_on", "rating", "author"]
     list_filter = ["rating", "activity__agreement"]
     search_fields = ["activity__title", "done", "next_steps", "risks"]
     date_hierarchy = "reported_on"
     list_select_related = ["activity", "author"]
+    readonly_fields = ["author"]
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def history_create(self, *, request, obj, form):
+        fields, _m2m = form_values(form)
+        created = services.progress_update_create(
+            actor=request.user, activity=obj.activity, fields=_without(fields, "activity")
+        )
+        adopt(obj, created)

@@ -1,31 +1,106 @@
+"""The admin for cross-cutting records: users and groups, two-step devices, login records and
+the history itself. Every write here is recorded in the history (portal/admin_history.py)."""
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.hashers import is_password_usable
+from django.contrib.auth.models import Group, User
+from django.db import transaction
 from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from principals.services import membership_remove
+
+from .admin_history import HistoryMixin, ReadOnlyAdmin
+from .audit import Action, record
 from .models import AuditEvent, DemoDataset
 from .twofactor import device_delete
 
 
-class AuditedTOTPDeviceAdmin(TOTPDeviceAdmin):
-    """Removing a lost device in the admin is how a user's two-step login is reset; it is logged."""
+def _replace(model, admin_class) -> None:
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, admin_class)
 
-    def delete_model(self, request, obj):
+
+class AuditedTOTPDeviceAdmin(HistoryMixin, TOTPDeviceAdmin):
+    """Removing a lost device is how a user's two-step login is reset; it is logged. A device is
+    only ever set up by its user, who alone may see its secret, so none is added or edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def history_delete(self, *, request, obj):
         device_delete(
             actor=request.user, device=obj, note=gettext("Device removed by an administrator")
         )
 
-    def delete_queryset(self, request, queryset):
-        for device in queryset:
-            self.delete_model(request, device)
+
+class AuditedUserAdmin(HistoryMixin, UserAdmin):
+    """Users' details, groups and permissions; a new password is recorded, never its value."""
+
+    def history_delete(self, *, request, obj):
+        # Each organisation's history says the member left, as when a membership is removed.
+        for membership in obj.memberships.all():
+            membership_remove(membership=membership, actor=request.user)
+        super().history_delete(request=request, obj=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            user = self.get_object(request, unquote(id))
+            before = user.password if user is not None else None
+            response = super().user_change_password(request, id, form_url)
+            if user is not None and request.method == "POST":
+                user.refresh_from_db(fields=["password"])
+                if user.password != before:
+                    old = "set" if is_password_usable(before) else "unusable"
+                    new = "new" if user.has_usable_password() else "unusable"
+                    record(
+                        actor=request.user,
+                        subject=user,
+                        action=Action.CHANGED,
+                        changes={"password": [old, new]},
+                    )
+        return response
 
 
-admin.site.unregister(TOTPDevice)
-admin.site.register(TOTPDevice, AuditedTOTPDeviceAdmin)
+class AuditedGroupAdmin(HistoryMixin, GroupAdmin):
+    """The role groups' permissions decide who may do what in the portal; changes are logged."""
+
+
+class AuditedAccessAttemptAdmin(HistoryMixin, AccessAttemptAdmin):
+    """Deleting a failed-login record unlocks the account; that is logged. Nothing is edited."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AccessLogReadOnlyAdmin(ReadOnlyAdmin, AccessLogAdmin):
+    """The login log is evidence: read here, cleaned up only by axes' own commands."""
+
+
+class AccessFailureLogReadOnlyAdmin(ReadOnlyAdmin, AccessFailureLogAdmin):
+    """The failed-login log is evidence: read here, cleaned up only by axes' own commands."""
+
+
+_replace(TOTPDevice, AuditedTOTPDeviceAdmin)
+_replace(User, AuditedUserAdmin)
+_replace(Group, AuditedGroupAdmin)
+if admin.site.is_registered(AccessAttempt):
+    _replace(AccessAttempt, AuditedAccessAttemptAdmin)
+    _replace(AccessLog, AccessLogReadOnlyAdmin)
+    _replace(AccessFailureLog, AccessFailureLogReadOnlyAdmin)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The history is append-only: searched and read here, never added, edited or removed."""
 
     list_display = ["occurred_at", "actor_label", "action", "content_type", "object_repr"]
@@ -35,16 +110,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["content_type"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DemoDataset)
-class DemoDatasetAdmin(admin.ModelAdmin):
+class DemoDatasetAdmin(ReadOnlyAdmin):
+    """Read-only: the marker is set by `load_demo` and goes with the demo data."""
+
     list_display = ["loaded_at"]

@@ -30,7 +30,7 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     for field in instance._meta.get_fields():
         if fields is not None and field.name not in fields:
             continue
-        if not getattr(field, "concrete", False) or field.auto_created:
+        if field.auto_created or not (getattr(field, "concrete", False) or field.many_to_many):
             continue
         if field.many_to_many:
             if instance.pk is None:

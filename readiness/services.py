@@ -199,7 +199,13 @@ def round_create(
         reporting_round = ReportingRound.objects.create(
             name=name, opens_on=opens_on, closes_on=closes_on, framework_version=framework_version
         )
-        record(actor=actor, subject=reporting_round, action=Action.CREATED)
+        created = snapshot(reporting_round, ["name", "opens_on", "closes_on", "framework_version"])
+        record(
+            actor=actor,
+            subject=reporting_round,
+            action=Action.CREATED,
+            changes={key: [None, value] for key, value in created.items()},
+        )
     return reporting_round
 
 
