@@ -28,18 +28,27 @@ SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 def _csv_value(value):
+    """The portal's one CSV convention: a decimal comma (as Swedish Excel reads numbers in a
+    semicolon-separated file), no thousands separator; text neutralised."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
     if isinstance(value, str) and value.startswith(LEADING_CONTROL):
         return "'" + value
     return value
 
 
 class CsvWriter:
-    """csv.writer's interface; every row neutralised. `bom` for files Excel opens directly."""
+    """csv.writer's interface for every CSV the portal writes, one convention for all
+    (docs/open-data.md): UTF-8 with BOM, semicolons, the header on the first line, decimal
+    comma, values neutralised."""
 
-    def __init__(self, stream, *, delimiter: str = ";", bom: bool = True):
-        if bom:
-            stream.write("\ufeff")
-        self._writer = defused_csv.writer(stream, delimiter=delimiter, lineterminator="\r\n")
+    def __init__(self, stream):
+        stream.write("\ufeff")
+        self._writer = defused_csv.writer(stream, delimiter=";", lineterminator="\r\n")
 
     def writerow(self, row) -> None:
         self._writer.writerow([_csv_value(value) for value in row])
@@ -49,9 +58,9 @@ class CsvWriter:
             self.writerow(row)
 
 
-def csv_text(rows, *, delimiter: str = ";", bom: bool = True) -> str:
+def csv_text(rows) -> str:
     buffer = io.StringIO()
-    CsvWriter(buffer, delimiter=delimiter, bom=bom).writerows(rows)
+    CsvWriter(buffer).writerows(rows)
     return buffer.getvalue()
 
 

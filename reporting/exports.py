@@ -134,12 +134,11 @@ def _explanation_rows(table: Table) -> list[list[str]]:
 
 
 def csv_response(table: Table, filename: str) -> HttpResponse:
-    """UTF-8 with BOM and semicolons, as Swedish Excel opens it; decimals with a point."""
+    """The portal's CSV convention (portal/spreadsheets.py): the header on the first line;
+    below the table, after an empty line, its caption and what withheld cells mean."""
     header, rows = _rows_for_export(table)
-    lines = [[str(table.caption)], header, *[["" if v is None else v for v in r] for r in rows]]
-    explanations = _explanation_rows(table)
-    if explanations:
-        lines += [[], *explanations]
+    lines = [header, *[["" if v is None else v for v in r] for r in rows]]
+    lines += [[], [str(table.caption)], *_explanation_rows(table)]
     response = HttpResponse(
         spreadsheets.csv_text(lines), content_type=spreadsheets.CSV_CONTENT_TYPE
     )
@@ -250,16 +249,14 @@ def _plain(value):
         return "true" if value else "false"
     if value is None:
         return ""
-    if isinstance(value, Decimal):
-        return format(value, "f")
     return value
 
 
 def records_csv(fields, records: list[dict]) -> str:
-    """Comma-separated UTF-8, a header of field names, decimal points: for machines."""
+    """The portal's CSV convention; a header of field names."""
     rows = [[f[0] for f in fields]]
     rows += [[_plain(record.get(f[0])) for f in fields] for record in records]
-    return spreadsheets.csv_text(rows, delimiter=",", bom=False)
+    return spreadsheets.csv_text(rows)
 
 
 def json_number(value):

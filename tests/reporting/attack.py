@@ -810,7 +810,7 @@ def collect(world: World, *, government, anonymous, organiser_clients=None) -> S
     labels = Labels(world, register, opendata)
     facts = facts_from_opendata(opendata, labels)
     # The open-data CSV says the same as the JSON.
-    rows = list(csv.DictReader(io.StringIO(texts["opendata.csv"])))
+    rows = list(csv.DictReader(io.StringIO(texts["opendata.csv"]), delimiter=";"))
     assert len(rows) == len(opendata)
 
     url = reverse("reporting:readiness-dashboard")
@@ -927,7 +927,7 @@ def collect(world: World, *, government, anonymous, organiser_clients=None) -> S
 def _export_as_page(text: str, key: str, scope, group_key) -> str:
     """A CSV download as the page would show it, so the same reader reads both: numbers in
     Swedish form, the note column and the explanations below the table left out."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     head = rows[0]
     width = len(head) - (1 if head[-1] == "Anmärkning" else 0)
 

@@ -30,9 +30,10 @@ def _url(table, fmt="csv"):
 
 
 def test_csv_by_type_for_staff(login, staff, data):
-    rows = _csv(login(staff).get(_url("typ")))
-    assert rows[0] == ["Svar och DNP-beredskap per typ av huvudman"]
-    assert rows[1] == [
+    response = login(staff).get(_url("typ"))
+    assert response.content.startswith("\ufeff".encode())  # the BOM Excel needs for UTF-8
+    rows = _csv(response)
+    assert rows[0] == [
         "Huvudmannatyp",
         "Huvudmän",
         "Inskickad",
@@ -40,35 +41,36 @@ def test_csv_by_type_for_staff(login, staff, data):
         "Redo för DNP",
         "Andel redo för DNP (%)",
     ]
-    by_label = {row[0]: row for row in rows[2:]}
-    assert by_label["Kommun"][1:] == ["15", "10", "66.7", "5", "50.0"]
-    assert by_label["Region"][1:] == ["2", "2", "100.0", "1", "50.0"]
+    by_label = {row[0]: row for row in rows[1:] if row}
+    # One convention for every CSV: semicolons and a decimal comma (docs/open-data.md).
+    assert by_label["Kommun"][1:] == ["15", "10", "66,7", "5", "50,0"]
+    assert by_label["Region"][1:] == ["2", "2", "100,0", "1", "50,0"]
 
 
 def test_csv_for_government_leaves_withheld_cells_empty_with_a_note(login, government, data):
     publish_closed()
     rows = _csv(login(government).get(_url("lan")))
-    assert rows[1][-1] == "Anmärkning"
-    by_label = {row[0]: row for row in rows[2:] if row}
+    assert rows[0][-1] == "Anmärkning"
+    by_label = {row[0]: row for row in rows[1:] if row}
     skane = by_label["Skåne län"]
     # All six independents in Skåne submitted and five are DNP-ready: the one that is not
     # would follow from the count, so it is withheld, and so is its share.
-    assert skane[1:6] == ["6", "6", "100.0", "", ""]
+    assert skane[1:6] == ["6", "6", "100,0", "", ""]
     assert skane[6] == "Visas inte: Redo för DNP: skyddad; Andel redo för DNP (%): skyddad"
     # With only two counties, Stockholm's would give Skåne's away (the country's minus it).
-    assert by_label["Stockholms län"][1:6] == ["17", "12", "70.6", "", ""]
+    assert by_label["Stockholms län"][1:6] == ["17", "12", "70,6", "", ""]
     assert any(row and row[0].startswith("”skyddad”:") for row in rows)
 
 
 def test_export_follows_the_filters(login, staff, data):
     rows = _csv(login(staff).get(_url("indikator-idp"), {"typ": "KOMMUN"}))
-    by_label = {row[0]: row for row in rows[2:]}
-    assert by_label["Ingen"][1:] == ["2", "20.0"]
-    assert by_label["Egen drift"][1:] == ["6", "60.0"]
+    by_label = {row[0]: row for row in rows[1:] if row}
+    assert by_label["Ingen"][1:] == ["2", "20,0"]
+    assert by_label["Egen drift"][1:] == ["6", "60,0"]
     rows = _csv(login(staff).get(_url("trend-dnp"), {"lan": "12"}))
-    by_label = {row[0]: row for row in rows[2:]}
-    assert by_label["Våren"][1:] == ["5", "0", "0.0"]
-    assert by_label["Hösten"][1:] == ["6", "5", "83.3"]
+    by_label = {row[0]: row for row in rows[1:] if row}
+    assert by_label["Våren"][1:] == ["5", "0", "0,0"]
+    assert by_label["Hösten"][1:] == ["6", "5", "83,3"]
 
 
 def test_xlsx_has_numbers_as_numbers(login, staff, data):

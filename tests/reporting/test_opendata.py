@@ -110,7 +110,7 @@ def test_no_names_or_organisation_numbers(client, data):
 def test_readiness_csv_matches_json(client, data):
     response = client.get(reverse("reporting:opendata-readiness", args=["csv"]))
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert list(rows[0]) == [f[0] for f in READINESS_FIELDS]
     assert len(rows) == len(_records(client)["records"])
     row = next(
@@ -118,7 +118,7 @@ def test_readiness_csv_matches_json(client, data):
         for r in rows
         if r["round"] == "Hösten" and r["breakdown"] == "national" and r["measure"] == "dnp_ready"
     )
-    assert (row["organisers"], row["share_percent"], row["suppressed"]) == ("11", "61.1", "false")
+    assert (row["organisers"], row["share_percent"], row["suppressed"]) == ("11", "61,1", "false")
 
 
 def test_programme_funding(client):
@@ -138,14 +138,9 @@ def test_programme_funding(client):
             "remaining_sek": 4874999.5,
         }
     ]
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                client.get(reverse("reporting:opendata-programme", args=["csv"])).content.decode()
-            )
-        )
-    )
-    assert Decimal(rows[0]["spent_sek"]) == Decimal("125000.50")
+    body = client.get(reverse("reporting:opendata-programme", args=["csv"])).content
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["spent_sek"] == "125000,5"
     assert list(rows[0]) == [f[0] for f in PROGRAMME_FIELDS]
 
 
