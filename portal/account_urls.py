@@ -30,6 +30,8 @@ urlpatterns = [
     ),
     path("tvastegs/", views.TwoFactorView.as_view(), name="twofactor"),
     path("tvastegs/aktivera/", views.TwoFactorSetupView.as_view(), name="twofactor-setup"),
+    path("tvastegs/e-post/", views.TwoFactorEmailView.as_view(), name="twofactor-email"),
+    path("tvastegs/forlorad/", views.TwoFactorRecoverView.as_view(), name="twofactor-recover"),
     path("tvastegs/verifiera/", views.TwoFactorVerifyView.as_view(), name="twofactor-verify"),
     path("tvastegs/stang-av/", views.TwoFactorDisableView.as_view(), name="twofactor-disable"),
 ]

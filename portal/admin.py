@@ -9,7 +9,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,6 +30,9 @@ def _replace(model, admin_class) -> None:
 class AuditedTOTPDeviceAdmin(HistoryMixin, TOTPDeviceAdmin):
     """Removing a lost device is how a user's two-step login is reset; it is logged. A device is
     only ever set up by its user, who alone may see its secret, so none is added or edited here."""
+
+    # django-otp's own help text is English, built from the user model's field names.
+    search_help_text = gettext_lazy("Search by the user's user name or e-mail address")
 
     def has_add_permission(self, request):
         return False

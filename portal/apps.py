@@ -7,4 +7,13 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from . import backends  # noqa: F401 (connects the permission cache's signals)
+        from django.db.models.signals import post_migrate
+
+        from . import (
+            backends,  # noqa: F401 (connects the permission cache's signals)
+            login_throttle,  # noqa: F401 (counts failed logins)
+        )
+        from .permission_names import name_permissions
+
+        # For every app, after auth's handler (connected before ours) has created its permissions.
+        post_migrate.connect(name_permissions, dispatch_uid="portal-permission-names")

@@ -6,4 +6,13 @@ from django.utils.translation import gettext_noop
 
 DJANGO_STRINGS = [
     gettext_noop("- Select an option -"),  # the empty choice of every select
+    gettext_noop("%s (descending)"),  # django-filter's sort labels
+    gettext_noop("access attempt"),  # django-axes' models in the admin
+    gettext_noop("access attempts"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
 ]

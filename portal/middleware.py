@@ -26,8 +26,10 @@ class LanguageMiddleware:
 class TwoFactorMiddleware:
     """Send users who owe a second factor to the code (or setup) step before anything else.
 
-    Logging out, the two-step pages, static files, the health check, the language switch and
-    the accessibility statement stay reachable. Must come after OTPMiddleware.
+    Until then only the steps themselves (the e-mailed code, setting up, the code, a lost
+    device), logging out, static files, and the pages that show no data (the health check,
+    the language switch, the accessibility statement) can be reached; everything else,
+    the admin and the exports included, redirects. Must come after OTPMiddleware.
     """
 
     def __init__(self, get_response):
@@ -47,8 +49,10 @@ class TwoFactorMiddleware:
     @staticmethod
     def _exempt(path: str) -> bool:
         prefixes = [
+            reverse("twofactor-email"),
             reverse("twofactor-setup"),
             reverse("twofactor-verify"),
+            reverse("twofactor-recover"),
             reverse("logout"),
             reverse("set-language"),
             reverse("portal:healthz"),

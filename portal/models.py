@@ -69,6 +69,12 @@ class AuditAction(models.TextChoices):
     CLOSED = "closed", _("Closed")
     PUBLISHED = "published", _("Published")
     STATUS_CHANGED = "status_changed", _("Status changed")
+    # Account security: the e-mailed code that must precede setting up or replacing a device.
+    SIGN_IN_CODE_SENT = "sign_in_code_sent", _("Sign-in code e-mailed")
+    SIGN_IN_CODE_CONFIRMED = "sign_in_code_confirmed", _("E-mailed sign-in code confirmed")
+    SIGN_IN_CODE_BLOCKED = "sign_in_code_blocked", _("E-mailed sign-in code blocked")
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-step verification set up")
+    TWO_FACTOR_RECOVERED = "two_factor_recovered", _("Lost two-step device removed")
 
 
 # Events that only record who drafted, was reminded or invited: they change no figure, so
@@ -124,6 +130,42 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_action_display()}: {self.object_repr}"
+
+
+class EmailCode(models.Model):
+    """A one-time code e-mailed to the account's address, kept only as a keyed hash.
+
+    Proves that whoever knows the password also reads the account's e-mail, before a device
+    for two-step verification is set up (or a lost one replaced). Rows are kept for a day so
+    the number sent can be limited; a new code replaces the user's earlier one.
+    """
+
+    class Purpose(models.TextChoices):
+        ENROL = "enrol", _("Set up two-step verification")
+        RECOVER = "recover", _("Replace a lost device")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Not yet used")
+        USED = "used", _("Used")
+        REPLACED = "replaced", _("Replaced by a newer code")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_codes"
+    )
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        verbose_name = _("e-mailed sign-in code")
+        verbose_name_plural = _("e-mailed sign-in codes")
+        indexes = [models.Index(fields=["user", "purpose", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class DemoDatasetManager(models.Manager):

@@ -2,6 +2,9 @@
 
 A user needs a code after the password when their role requires it (REQUIRE_2FA_FOR_STAFF) or
 when they have turned it on themselves; django-otp keeps the verified device in the session.
+Whoever's role requires it sets a device up only after proving, with a code e-mailed to the
+account (portal.twofactor_email), that they are not just someone who knows the password; a
+lost device is replaced the same way.
 """
 
 from base64 import b32encode
@@ -11,6 +14,7 @@ from datetime import datetime
 import segno
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -20,6 +24,7 @@ from .permissions import CHANGE_PROGRAMME, VIEW_AGGREGATES
 
 DEVICE_NAME = "TOTP"
 NO_DEVICE_SESSION_KEY = "portal_2fa_no_device"
+PROOF_SESSION_KEY = "portal_2fa_enrolment_proof"
 
 
 def role_requires_2fa(user) -> bool:
@@ -46,7 +51,9 @@ def needs_code(request) -> bool:
     That no device exists is remembered in the session, so organisers pay no query per request.
     """
     user = request.user
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated:
+        return False
+    if user.is_verified() and getattr(user.otp_device, "confirmed", False):
         return False
     if role_requires_2fa(user):
         return True
@@ -56,6 +63,28 @@ def needs_code(request) -> bool:
         return True
     request.session[NO_DEVICE_SESSION_KEY] = user.pk
     return False
+
+
+def enrolment_proven(request) -> bool:
+    """Whether this session may set up a device: always unless the user's role requires two
+    steps; then only shortly after an e-mailed code (or the old device's code) was given."""
+    if not role_requires_2fa(request.user):
+        return True
+    proof = request.session.get(PROOF_SESSION_KEY) or {}
+    return proof.get("user") == request.user.pk and proof.get("until", 0) > _now_seconds()
+
+
+def enrolment_proof_grant(*, request) -> None:
+    """Let this session set up a device for a while; a secret shown before is not reused."""
+    TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+    request.session[PROOF_SESSION_KEY] = {
+        "user": request.user.pk,
+        "until": _now_seconds() + settings.TWO_FACTOR_EMAIL_CODE_SECONDS,
+    }
+
+
+def _now_seconds() -> int:
+    return int(timezone.now().timestamp())
 
 
 def pending_device(*, user) -> TOTPDevice:
@@ -115,10 +144,25 @@ def device_confirm(*, request, device: TOTPDevice, code: str) -> CodeCheck:
                 action=Action.CREATED,
                 note=gettext("Two-step verification turned on"),
             )
+            record(actor=request.user, subject=request.user, action=Action.TWO_FACTOR_ENROLLED)
     if result.ok:
         request.session.pop(NO_DEVICE_SESSION_KEY, None)
+        request.session.pop(PROOF_SESSION_KEY, None)
         otp_login(request, device)
     return result
+
+
+def device_recover(*, request) -> None:
+    """A lost device is removed once an e-mailed code has been confirmed; a new one may follow."""
+    with transaction.atomic():
+        for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+            device_delete(
+                actor=request.user,
+                device=device,
+                note=gettext("Lost device removed after a code sent by e-mail"),
+            )
+        record(actor=request.user, subject=request.user, action=Action.TWO_FACTOR_RECOVERED)
+    enrolment_proof_grant(request=request)
 
 
 def session_verify(*, request, code: str) -> CodeCheck:
@@ -147,6 +191,9 @@ def device_remove(*, request, code: str) -> CodeCheck:
                 device=device,
                 note=gettext("Two-step verification turned off by the user"),
             )
+    if result.ok:
+        # The code from the old device is proof enough to set up the next one straight away.
+        enrolment_proof_grant(request=request)
     return result
 
 

@@ -23,10 +23,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "portal.third_party_apps.AxesConfig",
     "django_filters",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "portal.third_party_apps.TotpConfig",
     "portal",
     "principals",
     "agreement",
@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.login_throttle.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,6 +103,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache"))
 
 AUTHENTICATION_BACKENDS = [
+    "portal.login_throttle.LoginThrottleBackend",
     "axes.backends.AxesStandaloneBackend",
     "portal.backends.PortalModelBackend",
 ]
@@ -141,6 +143,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "portal.login_throttle.client_address"
+# Besides that, against password spraying and distributed guessing (portal/login_throttle.py):
+# failures from one client address across all user names, and failures for one user name from
+# all addresses, each within the window. Reaching either refuses further logins (even a right
+# password) from that address, or to that user name, until the window has passed. Axes cannot
+# do this: it has one limit for all its parameters, and a success resets an address's count.
+# Counted in the default cache, so production needs a shared one (CACHE_URL, Redis).
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Proxies in front of the portal that append the client's address to X-Forwarded-For (nginx:
+# `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`). 0: the client is
+# REMOTE_ADDR. Behind a proxy, set it, or every client looks like the proxy to both limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Two-step verification (TOTP): required of programme staff, government viewers and
 # administrators when on (production turns it on); anyone else may opt in.
@@ -148,6 +164,14 @@ REQUIRE_2FA_FOR_STAFF = env.bool("REQUIRE_2FA_FOR_STAFF", default=False)
 OTP_TOTP_ISSUER = "Skoldigistöd"
 OTP_TOTP_THROTTLE_FACTOR = 1  # waits of 1, 2, 4, 8 ... seconds after successive wrong codes
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+# Before someone whose role requires two steps sets up (or replaces a lost) device, a code
+# e-mailed to the account must be given, so a password alone never opens anything. A code
+# lasts this long (and so does the permission to set up a device once it is given), allows
+# this many wrong tries, and a new one can be had after a pause, a few times an hour.
+TWO_FACTOR_EMAIL_CODE_SECONDS = env.int("TWO_FACTOR_EMAIL_CODE_SECONDS", default=15 * 60)
+TWO_FACTOR_EMAIL_CODE_ATTEMPTS = 5
+TWO_FACTOR_EMAIL_RESEND_SECONDS = 60
+TWO_FACTOR_EMAIL_CODES_PER_HOUR = 5
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska"), ("en", "English")]

@@ -142,6 +142,16 @@ RULES = [
         expect(organiser=REDIRECT, government=REDIRECT, staff=REDIRECT),
     ),
     Rule("twofactor-disable", LOGGED_IN, method="post"),  # an empty code: the form again
+    # No role here needs two steps (the setting is off) and no one has a device: the e-mailed
+    # code is not needed before setup, and there is no lost device to replace.
+    Rule(
+        "twofactor-email",
+        expect(organiser=REDIRECT, government=REDIRECT, staff=REDIRECT),
+    ),
+    Rule(
+        "twofactor-recover",
+        expect(organiser=REDIRECT, government=REDIRECT, staff=REDIRECT),
+    ),
     Rule("set-language", dict.fromkeys(ROLES, REDIRECT), method="post"),
     # ---------------------------------------------------------------- portal
     Rule("portal:start", expect(organiser=REDIRECT, government=REDIRECT, staff=REDIRECT)),

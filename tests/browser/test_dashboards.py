@@ -62,7 +62,7 @@ def test_staff_filters_opens_a_table_and_downloads(
     download = info.value
     assert download.suggested_filename.startswith("beredskap-lan-")
     content = Path(download.path()).read_text(encoding="utf-8-sig")
-    assert "Stockholms län;15;10;66.7;5;50.0" in content  # only municipalities: the filter
+    assert "Stockholms län;15;10;66,7;5;50,0" in content  # only municipalities: the filter
 
     page.get_by_role("link", name="Programöversikt").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Programöversikt")

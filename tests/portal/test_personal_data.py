@@ -87,6 +87,9 @@ def test_unknown_address_is_refused_and_changes_nothing(person):
 
 
 def test_erase_pseudonymises_account_and_history(client, person, password, principal_a):
+    from portal import twofactor_email
+
+    twofactor_email.code_send(user=person, purpose="enrol")
     output = run("erase", "--email", "anna.andersson@kommun.example.se")
     assert "erased" in output
     person.refresh_from_db()
@@ -96,10 +99,11 @@ def test_erase_pseudonymises_account_and_history(client, person, password, princ
     assert not person.is_active and not person.has_usable_password()
     assert not person.memberships.exists()
     assert not TOTPDevice.objects.filter(user=person).exists()
+    assert not person.email_codes.exists()
 
     # Every history row is kept, but no longer names the person.
     events = list(AuditEvent.objects.all())
-    assert len(events) == 4  # the 2 before, membership removed, account deactivated
+    assert len(events) == 5  # the 2 before, code sent, membership removed, account deactivated
     text = json.dumps(
         [[e.actor_label, e.object_repr, e.changes, e.note] for e in events], ensure_ascii=False
     )

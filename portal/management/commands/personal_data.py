@@ -212,6 +212,7 @@ def account_erase(user) -> dict[str, int]:
         )
     counts["memberships_removed"] = user.memberships.all().delete()[0]
     counts["two_factor_devices_removed"] = TOTPDevice.objects.filter(user=user).delete()[0]
+    counts["email_codes_removed"] = user.email_codes.all().delete()[0]
     counts["login_attempts_removed"] = sum(
         model.objects.filter(username=old_username).delete()[0]
         for model in (AccessAttempt, AccessFailureLog, AccessLog)
