@@ -15,6 +15,8 @@ class PortalAccess(models.Model):
 
     class Meta:
         managed = False
+        verbose_name = _("portal permissions")
+        verbose_name_plural = _("portal permissions")
         default_permissions = ()
         permissions = [
             ("view_programme", _("Can view the work programme")),
