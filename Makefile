@@ -23,8 +23,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 run: $(VENV)/.installed ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST)
+	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py load_demo
+	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.installed-dev ## Install dev dependencies and run the whole test suite
 	$(VENV)/bin/pytest --cov --cov-report=term $(PYTEST_ARGS)
