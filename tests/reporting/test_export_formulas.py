@@ -109,6 +109,7 @@ def hostile(request, staff):
     """A data set whose every staff- or organiser-written text is a formula."""
     prefix = request.param
     text = {field: _payload(prefix, field) for field in FIELDS}
+    text["phone"] = f"{prefix}SUM(1;2)"  # the field holds at most 40 characters
     framework, indicators = small_framework()
     area = indicators["idp"].area
     area.title = text["area"]

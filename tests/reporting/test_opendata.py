@@ -140,7 +140,8 @@ def test_programme_funding(client):
     ]
     body = client.get(reverse("reporting:opendata-programme", args=["csv"])).content
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0]["spent_sek"] == "125000,5"
+    assert Decimal(rows[0]["spent_sek"].replace(",", ".")) == Decimal("125000.5")  # decimal comma
+    assert "." not in rows[0]["spent_sek"]
     assert list(rows[0]) == [f[0] for f in PROGRAMME_FIELDS]
 
 
