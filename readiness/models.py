@@ -5,6 +5,8 @@ Answers are stored per immutable AssessmentVersion as JSON keyed by indicator co
 simple, and each version points at the framework version it answered.
 """
 
+import textwrap
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -172,7 +174,12 @@ class Indicator(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.question[:60]}"
+        return self.short_question
+
+    @property
+    def short_question(self) -> str:
+        """The question, cut at a word with an ellipsis when long (selects, admin lists)."""
+        return textwrap.shorten(self.question, width=90, placeholder=" …")
 
     def clean(self) -> None:
         if self.min_value is None or self.max_value is None:

@@ -85,11 +85,8 @@ def _published_view(request) -> bool:
 
 
 def _indicator_choices(indicators) -> list[tuple[str, str]]:
-    return [
-        (i.code, f"{i.code}: {i.question[:70]}")
-        for i in indicators
-        if i.answer_type != i.AnswerType.TEXT
-    ]
+    """Indicators by their questions (codes mean nothing to readers), shortened at a word."""
+    return [(i.code, i.short_question) for i in indicators if i.answer_type != i.AnswerType.TEXT]
 
 
 class ReadinessFilterForm(forms.Form):
@@ -430,7 +427,7 @@ def _indicator_block(result, scope: str = "") -> dict:
         rows = [[*row, mean if i == 0 else ""] for i, row in enumerate(rows)]
     table = Table(
         key=key,
-        caption=f"{indicator.code}: {indicator.question}",
+        caption=indicator.question,
         columns=columns,
         rows=rows,
         scope=scope,

@@ -677,14 +677,14 @@ def _readiness(part: Part, first, latest) -> None:
         old = earlier.get(result.indicator.code)
         s0 = _fig(old.achieved_share) if old else None
         s1 = _fig(result.achieved_share)
-        rows.append([result.indicator.code, result.indicator.question, s0, s1, _change(s0, s1)])
+        rows.append([result.indicator.question, result.indicator.code, s0, s1, _change(s0, s1)])
     part.tables.append(
         Table(
             key="readiness-indicators",
             title=pgettext("final report", "Share achieved per indicator, first and latest round"),
             columns=[
-                Column(pgettext("final report", "Code")),
                 Column(pgettext("final report", "Indicator")),
+                Column(pgettext("final report", "Code")),
                 Column(pgettext("final report", "First round (%)"), "percent"),
                 Column(pgettext("final report", "Latest round (%)"), "percent"),
                 Column(pgettext("final report", "Change (percentage points)"), "percent"),

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from readiness.models import Indicator
 from tests.test_access_matrix import world  # noqa: F401 (the fixture)
 
 # English that has leaked into the Swedish interface before, or that Django and third-party
@@ -87,6 +88,12 @@ def _links(page: str) -> list[str]:
     "role", ["anonymous", "staff", "lead", "government", "editor_a", "reader_a", "admin"]
 )
 def test_every_reachable_page_is_swedish(world, role):  # noqa: F811 (the fixture)
+    codes = "|".join(re.escape(c) for c in Indicator.objects.values_list("code", flat=True))
+    # An indicator's code used as its label: "idp: Har huvudmannen …" in a select, a table
+    # caption, a heading or a chart title.
+    code_label = re.compile(
+        rf"<(option|caption|h[1-6]|title|th|legend)\b[^>]*>\s*({codes})\s*[:–-]", re.S
+    )
     client = Client(raise_request_exception=True)
     if role != "anonymous":
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
@@ -104,6 +111,8 @@ def test_every_reachable_page_is_swedish(world, role):  # noqa: F811 (the fixtur
         for match in WORD.finditer(text):
             context = " ".join(text[max(0, match.start() - 40) : match.end() + 40].split())
             problems.append(f"{url}: {match.group(0)!r} in “{context}”")
+        for match in code_label.finditer(page):
+            problems.append(f"{url}: indicator code {match.group(2)!r} as a label")
         queue.extend(link for link in _links(page) if link not in seen)
     assert len(seen) > 3
     assert not problems, "\n".join(problems[:80]) + f"\n({len(problems)} in all, {len(seen)} pages)"

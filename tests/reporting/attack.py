@@ -740,7 +740,7 @@ def facts_from_report(snapshot: dict, labels: Labels) -> list[Fact]:
         value = HIDDEN if share is None else float(share)
         facts.append(Fact("", group, "reached", "share", value, "organisers", "report"))
     everyone = labels.register.everyone
-    for code, _question, s0, s1, _change in tables.get("readiness-indicators", {}).get("rows", []):
+    for _question, code, s0, s1, _change in tables.get("readiness-indicators", {}).get("rows", []):
         for name, value in ((first, s0), (latest, s1)):
             value = HIDDEN if value is None else float(value)
             facts.append(

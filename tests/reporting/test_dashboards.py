@@ -133,7 +133,7 @@ def test_staff_preview_marks_what_outside_readers_do_not_see(login, staff, data)
     preview = preview.replace("&nbsp;", "\xa0")
     assert 'data-group-key="national"' in preview
     # idp "none": 3 organisers, shown to staff with what outsiders see instead.
-    none_row = preview.split("<caption>idp: Inloggningstjänst?</caption>")[1].split("</table>")[0]
+    none_row = preview.split("<caption>Inloggningstjänst?</caption>")[1].split("</table>")[0]
     assert "3 (färre än 5)" in none_row
 
 
