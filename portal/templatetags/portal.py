@@ -1,22 +1,13 @@
-from decimal import Decimal
-
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.formats import number_format
 
 from ..audit import event_as_seen, history_for
+from ..formatting import kr
 
 register = template.Library()
 
 
-@register.filter
-def kr(value) -> str:
-    """An amount the Swedish way: 5 000 000 kr (öre shown only when there are any)."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value)
-    places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, places, force_grouping=True)}\xa0kr"
+register.filter("kr", kr)
 
 
 @register.filter
