@@ -1,7 +1,7 @@
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
-from ..audit import event_as_seen, history_for
+from ..audit import actor_shown, event_as_seen, history_for
 from ..formatting import kr
 
 register = template.Library()
@@ -24,6 +24,13 @@ def history(context, obj, limit: int = 50):
     events = list(history_for(obj)[:limit])
     model = type(obj)
     return {"rows": [event_as_seen(event, model, reader) for event in events]}
+
+
+@register.simple_tag(takes_context=True)
+def actor(context, user, label: str = "") -> str:
+    """Who saved a version or sent a message, named as the history names them."""
+    request = getattr(context, "request", None)
+    return actor_shown(user, label, request.user if request is not None else None)
 
 
 @register.inclusion_tag("partials/error_summary.html")

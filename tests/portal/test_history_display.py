@@ -128,18 +128,23 @@ def test_without_a_name_the_address_only_to_those_who_may_see_it(staff):
 @pytest.mark.django_db
 def test_an_initiatives_history_shows_names_and_labels(login):
     lena = staff_user(username="lena.l", first_name="Lena", last_name="Lindgren")
+    nameless = staff_user(username="kalle", email="kalle@skr.example", first_name="", last_name="")
     initiative = InitiativeFactory(number=7, title="Digital kompetens")
     agreement_services.initiative_update(
         actor=lena,
         initiative=initiative,
         fields={"status": Initiative.Status.IN_PREPARATION, "lead_actor": "Skolverket"},
     )
+    agreement_services.initiative_update(
+        actor=nameless, initiative=initiative, fields={"comment": "Se **beslutet**."}
+    )
     url = reverse("agreement:initiative-detail", args=[initiative.pk])
     page = login(lena).get(url).content.decode()
     history = page[page.index('id="history-title"') :]
     assert "Lena Lindgren" in history and "lena.l" not in history
+    assert ">kalle@skr.example<" in history and ">kalle<" not in history
     assert "Status" in history and "Bereds / arbete pågår" in history
-    assert "Aktör" in history
+    assert "Aktör" in history and "(tomt)" in history
     assert "in_preparation" not in history and "lead_actor" not in history
     assert page.count(">Historik</h2>") == 1
 
@@ -187,3 +192,19 @@ def test_the_final_report_page_has_one_history_heading(login, staff):
     report = FinalReport.objects.create(agreement=agreement)
     page = login(staff).get(report.get_absolute_url()).content.decode()
     assert page.count(">Historik</h2>") == 1
+
+
+@pytest.mark.django_db
+def test_the_versions_page_names_who_saved_each_version(login, principal_a, editor_a, reader_a):
+    from tests.readiness.factories import AssessmentFactory, submitted_version
+
+    editor_a.first_name, editor_a.last_name = "Eva", "Ek"
+    editor_a.save()
+    assessment = AssessmentFactory(principal=principal_a)
+    submitted_version(assessment, {}, user=editor_a)
+    url = reverse(
+        "readiness:assessment-history",
+        kwargs={"principal_pk": principal_a.pk, "round_pk": assessment.round.pk},
+    )
+    page = login(reader_a).get(url).content.decode()
+    assert "<td>Eva Ek</td>" in page and "editor-a" not in page
