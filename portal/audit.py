@@ -118,8 +118,7 @@ SYSTEM_ACTORS = {
     "send_reminders": gettext_lazy("reminders"),
     "send_report_reminders": gettext_lazy("final report reminders"),
     "publish_rounds": gettext_lazy("publication of results"),
-    "personal_data": gettext_lazy("personal data request"),
-    # What portal/management/commands/personal_data.py has recorded since it was written.
+    # portal/management/commands/personal_data.py records its code with a Swedish gloss.
     "personal_data (begäran om personuppgifter)": gettext_lazy("personal data request"),
     "benchmark": gettext_lazy("performance test"),
 }

@@ -2,6 +2,8 @@
 write them, worked out when shown from the raw values events store."""
 
 import datetime
+import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -208,3 +210,17 @@ def test_the_versions_page_names_who_saved_each_version(login, principal_a, edit
     )
     page = login(reader_a).get(url).content.decode()
     assert "<td>Eva Ek</td>" in page and "editor-a" not in page
+
+
+def test_every_command_that_records_events_has_a_readable_system_actor():
+    """A new command that records with its own code must say what the system did."""
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"""\bactor\s*=\s*"([^"]+)"|^ACTOR\s*=\s*"([^"]+)\"""", re.MULTILINE)
+    codes = set()
+    for path in root.glob("*/**/*.py"):
+        if {".venv", "tests", "migrations"} & set(path.relative_to(root).parts):
+            continue
+        for match in pattern.finditer(path.read_text(encoding="utf-8")):
+            codes.add(match.group(1) or match.group(2))
+    assert {"import_skolverket", "load_demo", "send_reminders"} <= codes
+    assert sorted(codes - set(audit.SYSTEM_ACTORS)) == []
