@@ -17,9 +17,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils.text import capfirst
 
-from portal.audit import history_for
+from portal.audit import actor_shown, changes_shown, history_for
 from portal.models import AuditEvent
 
 from .models import (
@@ -289,19 +288,17 @@ def activity_changes_since(activity: Activity, seen_version: int) -> dict[str, A
         step = event.changes.get("version")
         if not step or step[0] is None or int(step[0]) < int(seen_version):
             continue
-        if event.actor_label and event.actor_label not in actors:
-            actors.append(event.actor_label)
+        actor = actor_shown(event.actor, event.actor_label, None)
+        if actor not in actors:
+            actors.append(actor)
         for name, (old, new) in event.changes.items():
             if name == "version":
                 continue
             merged[name] = [merged[name][0] if name in merged else old, new]
-    rows = []
-    for name, (old, new) in merged.items():
-        try:
-            label = capfirst(Activity._meta.get_field(name).verbose_name)
-        except Exception:
-            label = name
-        rows.append({"label": label, "old": old, "new": new})
+    rows = [
+        {"label": label, "old": old, "new": new}
+        for label, old, new in changes_shown(Activity, merged)
+    ]
     return {"actors": actors, "rows": rows}
 
 

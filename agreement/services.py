@@ -300,13 +300,10 @@ def budget_field(year: int) -> str:
     return f"budget_{year}"
 
 
-def _budget_label(year: int) -> str:
-    return _("Budget %(year)s") % {"year": year}
-
-
 def _budget_snapshot(activity: Activity) -> dict[str, str]:
+    """Budgets keyed by their form field (a fact); the history shows "Budget 2021" and kr."""
     return {
-        _budget_label(b.funding_year.year): str(b.amount)
+        budget_field(b.funding_year.year): str(b.amount)
         for b in activity.budgets.select_related("funding_year")
     }
 

@@ -1,14 +1,29 @@
-"""Writing and reading the audit trail. Services call `record`; pages show `history_for`."""
+"""Writing and reading the audit trail. Services call `record`; pages show `history_for`.
 
+Events store facts: field names, choice codes, ISO dates, amounts as decimal strings and the
+actor's user or, for a command, its code. What a reader sees (a person's name, the field's
+label, "1 250 000 kr", "5 mars 2026") is worked out when the history is shown, so old events
+read as well as new ones and in the reader's language.
+"""
+
+import html
 import re
 from collections.abc import Iterable
 from typing import Any
 
+import markdown
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from .formatting import kr
 from .models import AuditEvent
 from .permissions import MANAGE_PRINCIPALS
 
@@ -40,10 +55,9 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             related = getattr(instance, field.name)
             values[field.name] = str(related) if related is not None else None
         else:
+            # Facts, not labels: a choice is stored as its code and shown by its label later.
             value = getattr(instance, field.attname)
-            if field.choices and value not in (None, ""):
-                value = str(dict(field.flatchoices).get(value, value))
-            elif value is not None and not isinstance(value, bool | int | str):
+            if value is not None and not isinstance(value, bool | int | str):
                 value = str(value)
             values[field.name] = value
     return values
@@ -93,17 +107,30 @@ def history_for(obj: models.Model):
     return AuditEvent.objects.for_object(obj).select_related("actor")
 
 
-def labelled_changes(event: AuditEvent, model: type[models.Model]) -> list[tuple[str, Any, Any]]:
-    """(field label, old, new) for display, using the model's verbose names."""
-    rows = []
-    for name, (old, new) in event.changes.items():
-        try:
-            label = capfirst(model._meta.get_field(name).verbose_name)
-        except Exception:
-            label = name
-        rows.append((label, old, new))
-    return rows
+# ---- reading: what a reader is shown -----------------------------------------------------------
 
+# Commands and data loads record their code as the actor; readers see what the system did.
+SYSTEM_ACTORS = {
+    "import_skolverket": gettext_lazy("import of Skolverket's register"),
+    "load_demo": gettext_lazy("demo data"),
+    "load_agreement_2020": gettext_lazy("loading of the 2020 agreement"),
+    "load_framework": gettext_lazy("loading of the self-assessment framework"),
+    "send_reminders": gettext_lazy("reminders"),
+    "send_report_reminders": gettext_lazy("final report reminders"),
+    "publish_rounds": gettext_lazy("publication of results"),
+    # portal/management/commands/personal_data.py records its code with a Swedish gloss.
+    "personal_data (begäran om personuppgifter)": gettext_lazy("personal data request"),
+    "benchmark": gettext_lazy("performance test"),
+}
+
+# Text written in Markdown ("app_label.Model.field"): the history shows it as plain text.
+MARKDOWN_FIELDS = {"reporting.ReportSection.body"}
+
+# Bookkeeping that tells the portal about edit conflicts, not the reader about the record.
+HIDDEN_KEYS = {"version"}
+
+# Activity budgets are recorded per funding year: "budget_2021" (before, the label itself).
+BUDGET_KEY = re.compile(r"^budget[ _](\d{4})$", re.IGNORECASE)
 
 EMAIL = re.compile(r"[^\s@()<>,;:\"']+@[^\s@()<>,;:\"']+")
 
@@ -111,6 +138,10 @@ EMAIL = re.compile(r"[^\s@()<>,;:\"']+@[^\s@()<>,;:\"']+")
 def sees_people(reader) -> bool:
     """Who is shown organisers' members and invitees, and so their e-mail addresses."""
     return reader is not None and reader.has_perm(MANAGE_PRINCIPALS)
+
+
+def _own_email(reader) -> str:
+    return (getattr(reader, "email", "") or "").lower()
 
 
 def _hide_emails(text, own: str) -> str:
@@ -121,15 +152,140 @@ def _hide_emails(text, own: str) -> str:
     )
 
 
+def system_actor(code: str) -> str | None:
+    what = SYSTEM_ACTORS.get(code)
+    return _("System (%(what)s)") % {"what": what} if what is not None else None
+
+
+def actor_shown(user, label: str, reader) -> str:
+    """Who did it, as a person reads it: the name; without one, the e-mail address if the
+    reader may see it; a command as what the system did. Never a user name."""
+    if user is not None:
+        name = user.get_full_name().strip()
+        if name:
+            return name
+        email = user.email or ""
+        if not email:
+            return _("Name removed")
+        if sees_people(reader) or email.lower() == _own_email(reader):
+            return email
+        return _("A user (e-mail address hidden)")
+    if not label:
+        return _("System")
+    shown = system_actor(label)
+    if shown is not None:
+        return shown
+    # A deleted account: the name recorded then, without other people's addresses.
+    return label if sees_people(reader) else _hide_emails(label, _own_email(reader))
+
+
+def history_field(model: type[models.Model], name: str):
+    """The field an event's key names, or None when the model has no such field (any more).
+
+    A record also carries changes to its own rows (a final report records its sections'
+    heading and text): a key that is not the model's field is looked up on those rows.
+    """
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    if field is not None and not field.auto_created:
+        return field
+    for relation in model._meta.related_objects:
+        if not relation.one_to_many:
+            continue
+        try:
+            row_field = relation.related_model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not row_field.auto_created:
+            return row_field
+    return field
+
+
+def field_label(field, name: str) -> str:
+    if field is None:
+        budget = BUDGET_KEY.match(name)
+        if budget:
+            return _("Budget %(year)s") % {"year": budget.group(1)}
+        return name
+    if field.auto_created and field.is_relation:  # a record's own rows, e.g. its sections
+        return capfirst(field.related_model._meta.verbose_name_plural)
+    return capfirst(field.verbose_name)
+
+
+def _plain_text(text: str) -> str:
+    """Markdown as the words a reader sees, without the markup."""
+    rendered = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    words = html.unescape(strip_tags(rendered))
+    return " ".join(words.split())
+
+
+def _date(value: str) -> str:
+    parsed = parse_date(value) if isinstance(value, str) else None
+    return date_format(parsed, "DATE_FORMAT") if parsed else str(value)
+
+
+def _datetime(value: str) -> str:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        return _date(value)
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return date_format(parsed, "DATETIME_FORMAT")
+
+
+def value_shown(field, value, name: str = "") -> str:
+    """One stored value as a reader reads it, from the raw value and the field's metadata.
+    A value whose field is gone is shown as it was stored."""
+    if value is None or value == "" or value == [] or value == {}:
+        return _("(empty)")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(value_shown(field, v, name) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {value_shown(None, v)}" for k, v in value.items())
+    if field is None:
+        return kr(value) if BUDGET_KEY.match(name) else str(value)
+    if field.auto_created:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DecimalField):
+        return kr(value)
+    if isinstance(field, models.DateTimeField):
+        return _datetime(value)
+    if isinstance(field, models.DateField):
+        return _date(value)
+    if f"{field.model._meta.label}.{field.name}" in MARKDOWN_FIELDS:
+        return _plain_text(str(value))
+    return str(value)
+
+
+def changes_shown(model: type[models.Model], changes: dict[str, list[Any]]):
+    """(label, old, new) for display, in the order recorded, without bookkeeping keys."""
+    rows = []
+    for name, pair in changes.items():
+        if name in HIDDEN_KEYS:
+            continue
+        old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        field = history_field(model, name)
+        label = field_label(field, name)
+        rows.append((label, value_shown(field, old, name), value_shown(field, new, name)))
+    return rows
+
+
 def event_as_seen(event: AuditEvent, model: type[models.Model], reader):
-    """(event, actor label, note, changes) for display to `reader`: someone not shown the
-    member list does not see other people's e-mail addresses (invitees, removed members,
-    actors whose name is their address); their own address they do see."""
-    changes = labelled_changes(event, model)
-    actor, note = event.actor_label, event.note
+    """(event, actor, note, changes) for display to `reader`: someone not shown the member
+    list does not see other people's e-mail addresses (invitees, removed members, actors
+    without a name); their own address they do see."""
+    changes = changes_shown(model, event.changes)
+    actor = actor_shown(event.actor, event.actor_label, reader)
+    note = event.note
     if not sees_people(reader):
-        own = (getattr(reader, "email", "") or "").lower()
-        actor, note = _hide_emails(actor, own), _hide_emails(note, own)
+        own = _own_email(reader)
+        note = _hide_emails(note, own)
         if event.action in PEOPLE_ACTIONS:
             changes = [
                 (label, _hide_emails(old, own), _hide_emails(new, own))

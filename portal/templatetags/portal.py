@@ -1,22 +1,13 @@
-from decimal import Decimal
-
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils.formats import number_format
 
-from ..audit import event_as_seen, history_for
+from ..audit import actor_shown, event_as_seen, history_for
+from ..formatting import kr
 
 register = template.Library()
 
 
-@register.filter
-def kr(value) -> str:
-    """An amount the Swedish way: 5 000 000 kr (öre shown only when there are any)."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value)
-    places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, places, force_grouping=True)}\xa0kr"
+register.filter("kr", kr)
 
 
 @register.filter
@@ -33,6 +24,13 @@ def history(context, obj, limit: int = 50):
     events = list(history_for(obj)[:limit])
     model = type(obj)
     return {"rows": [event_as_seen(event, model, reader) for event in events]}
+
+
+@register.simple_tag(takes_context=True)
+def actor(context, user, label: str = "") -> str:
+    """Who saved a version or sent a message, named as the history names them."""
+    request = getattr(context, "request", None)
+    return actor_shown(user, label, request.user if request is not None else None)
 
 
 @register.inclusion_tag("partials/error_summary.html")
