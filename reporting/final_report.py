@@ -158,7 +158,8 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     footer: list[Any] | None = None
     note: str = ""
-    # Long lists of names print as running text: one paragraph lays out far faster than a table.
+    # Long lists of names (the participating organisers) print as a list in columns: easier to
+    # read than one dense paragraph, and laid out far faster than a table of a thousand rows.
     compact: bool = False
 
     def _cells(self, row: list[Any]) -> list[Cell]:
@@ -179,8 +180,12 @@ class Table:
         return ", ".join(c.label for c in self.columns)
 
     @property
-    def compact_text(self) -> str:
-        return "; ".join(", ".join(str(v) for v in row if v not in (None, "")) for row in self.rows)
+    def list_items(self) -> list[tuple[str, str]]:
+        """A compact table's rows as (first cell, the other cells joined) for a list."""
+        return [
+            (row[0].display, " · ".join(c.display for c in row[1:] if c.display))
+            for row in self.cell_rows
+        ]
 
     @property
     def footer_cells(self) -> list[Cell] | None:

@@ -58,7 +58,10 @@ ENGLISH = [
     "Documentation",
     "Welcome",
 ]
-WORD = re.compile(r"\b(" + "|".join(re.escape(w) for w in ENGLISH) + r")\b")
+# Swedish words the portal does not use, because another word means the same thing elsewhere
+# on its pages (the final report and the dashboards must speak like the agreement pages).
+UNUSED_SWEDISH = ["Förbrukat", "förbrukat"]
+WORD = re.compile(r"\b(" + "|".join(re.escape(w) for w in ENGLISH + UNUSED_SWEDISH) + r")\b")
 SKIP = re.compile(r"\.(csv|xlsx|pdf|json|md|svg|png|html)$|/export/|/inlamnad/|/logga-ut|/static/")
 LIMIT = 400
 

@@ -124,6 +124,23 @@ def test_the_pdf_is_a4_and_claims_pdf_a(outputs):
             metadata += match.group(1)
     assert b"pdfaid:part" in metadata
     assert re.search(rb"pdfaid:part[^0-9]{0,3}3", metadata)
+    # Level A: tagged, with the document's language and its title shown by viewers.
+    assert re.search(rb'pdfaid:conformance[^A-Z]{0,3}A"', metadata)
+    assert b"/StructTreeRoot" in metadata and b"/Marked true" in metadata
+    assert b"/Lang (sv)" in metadata and b"/DisplayDocTitle true" in metadata
+    assert "Tagged:          yes" in info.stdout.decode()
+
+
+def test_the_pdf_structure_has_headings_tables_and_the_organisers_as_a_list(outputs):
+    structure = subprocess.run(
+        ["pdfinfo", "-struct", "-"], input=outputs["pdf"], capture_output=True, check=True
+    ).stdout.decode()
+    for tag in ("H1", "H2", "H3", "Table", "TH", "TD", "L", "LI", "Figure"):
+        assert re.search(rf"^\s*{tag}\b", structure, re.M), tag
+    # The named organisers are a list in columns, not one dense paragraph.
+    organisers = outputs["html"].split('id="tabell-appendix-organisers"')[1].split("</ul>")[0]
+    assert '<ul class="report-columns"' in organisers
+    assert organisers.count("<li>") >= 1 and "; " not in organisers
 
 
 def test_charts_are_vector_svg(outputs):
