@@ -297,7 +297,16 @@ def _collect_answers(answers: list[dict], filename: str, parsed: Parsed) -> None
         _collect([record], kind, filename, parsed, "data", first=index)
 
 
-def _position(filename: str, index: int) -> str:
+COMBINED_KEYS = ("organizers", "organisers", "schoolUnits", "school-units")
+
+
+def _position(filename: str, index: int, in_list: str = "") -> str:
+    if in_list:
+        return _("%(file)s, %(list)s, record %(n)s") % {
+            "file": filename,
+            "list": in_list,
+            "n": index,
+        }
     return _("%(file)s, record %(n)s") % {"file": filename, "n": index}
 
 
@@ -329,8 +338,10 @@ def _collect(
         )
     if not path:
         parsed.shapes.setdefault(filename, set()).add("records")
+    # A combined file has several lists: name the list so that positions stay unique.
+    in_list = path if path in COMBINED_KEYS else ""
     for index, item in enumerate(items, start=first):
-        position = _position(filename, index)
+        position = _position(filename, index, in_list)
         if not isinstance(item, dict):
             parsed.problems.append(
                 Problem(position, "", _short(item), _("The record is not a JSON object."))

@@ -179,7 +179,7 @@ def test_unit_validation_problems(db):
     from principals.importer import build_plan
 
     plan = build_plan(parsed)
-    reasons = {(p.position.split(", ")[1], p.field) for p in plan.problems}
+    reasons = {(p.position.split(", ")[-1], p.field) for p in plan.problems}
     assert ("post 1", "status") in reasons
     assert ("post 1", "schoolUnitType") in reasons
     assert ("post 1", "schoolTypes") in reasons
