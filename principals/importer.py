@@ -1124,7 +1124,7 @@ def _notes(parsed: Parsed, linking: _Linking) -> list[str]:
                 _(
                     "%(file)s: %(count)s organisers in the list form (number, name, type): it "
                     "has no municipalities, e-mail or phone, so those stay as they are; the "
-                    "organisers' details (/v2/organizers/{number}) have them."
+                    "organisers' details (/v2/organizers/ and the number) have them."
                 )
                 % {"file": filename, "count": len(listed)}
             )
@@ -1151,8 +1151,8 @@ def _notes(parsed: Parsed, linking: _Linking) -> list[str]:
                 _(
                     "%(file)s: %(count)s school units without the organiser's organisation "
                     "number (list form) — they cannot be linked and are not imported; fetch the "
-                    "details per school unit (/v2/school-units/{code}) or the organisers' "
-                    "details (/v2/organizers/{number})."
+                    "details per school unit (/v2/school-units/ and the code) or the "
+                    "organisers' details (/v2/organizers/ and the number)."
                 )
                 % {"file": filename, "count": counts["not_linked"]}
             )
