@@ -384,3 +384,22 @@ def test_applying_takes_the_same_number_of_queries_for_more_records():
     large = _queries_to_apply(100)  # the first 10 are then unchanged, 90 new
     assert large == small
     assert AuditEvent.objects.filter(action="imported").count() == 400
+
+
+def test_the_check_page_shows_what_each_file_could_be_used_for(login, staff, fixture_path):
+    client = login(staff)
+    with open(fixture_path("api_v2_school_units_list.json"), "rb") as fh:
+        upload = SimpleUploadedFile("skolenheter.json", fh.read())
+    response = client.post(reverse("principals:import-upload"), {"file": upload})
+    page = client.get(response["Location"]).text
+    assert "Vad filerna kunde användas till" in page
+    assert (
+        "skolenheter.json: 5 skolenheter utan huvudmannens organisationsnummer (listformat)" in page
+    )
+    assert page.count("kan inte kopplas") == 1
+    batch = ImportBatch.objects.get()
+    client.post(reverse("principals:import-apply", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert batch.report["not_linked"] == 5
+    assert SchoolUnit.objects.count() == 0
