@@ -9,10 +9,13 @@ See docs/import.md for the accepted shapes and columns.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import re
 import time
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,7 +24,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.models import AuditEvent
@@ -47,6 +52,8 @@ ORGANISER_FIELDS = {
     "phoneNumber",
     "pupils",
     "numberOfPupils",
+    "regions",
+    "relationships",
 }
 UNIT_FIELDS = {
     "schoolUnitCode",
@@ -60,7 +67,9 @@ UNIT_FIELDS = {
     "organizerOrganizationNumber",
     "organizer",
     "startDate",
+    "startdate",
     "endDate",
+    "included",
 }
 # Envelope keys of the API's answers that are not records themselves.
 ENVELOPE_KEYS = {"type", "id", "links", "meta", "attributes"}
@@ -109,6 +118,8 @@ class Parsed:
     skipped_fields: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    # file name -> "list" (the API's list answer) or "detail" or "records": for the notes
+    shapes: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,6 +133,8 @@ class Plan:
     skipped_fields: dict[str, int] = field(default_factory=dict)
     full: bool = False
     applied: bool = False
+    notes: list[str] = field(default_factory=list)
+    not_linked: int = 0
     # internal: what apply() needs
     organiser_rows: list[OrganiserRow] = field(default_factory=list, repr=False)
     unit_rows: list[UnitRow] = field(default_factory=list, repr=False)
@@ -129,6 +142,11 @@ class Plan:
     @property
     def rejected_positions(self) -> set[str]:
         return {p.position for p in self.problems}
+
+    @property
+    def moves(self) -> list[dict[str, Any]]:
+        """Changes of an organiser's type, county or municipalities: they move published figures."""
+        return [item for item in self.changed if item.get("move")]
 
     def summary(self) -> dict[str, Any]:
         """A JSON-safe report for the terminal, the browser and ImportBatch.report."""
@@ -142,6 +160,9 @@ class Plan:
             "problems": [p.as_dict() for p in self.problems[:MAX_PROBLEMS_SHOWN]],
             "problem_count": len(self.problems),
             "skipped_fields": self.skipped_fields,
+            "notes": self.notes,
+            "not_linked": self.not_linked,
+            "moves": self.moves,
             "full": self.full,
             "applied": self.applied,
         }
@@ -200,6 +221,11 @@ def _parse_json(text: str, filename: str, parsed: Parsed) -> None:
             _("%(file)s is not valid JSON (line %(line)s, column %(col)s: %(msg)s).")
             % {"file": filename, "line": 1, "col": 1, "msg": "nested too deeply"}
         ) from None
+    except ValueError:  # a number of more than 4 300 digits: Python refuses to read it
+        raise ImportFileError(
+            _("%(file)s is not valid JSON (line %(line)s, column %(col)s: %(msg)s).")
+            % {"file": filename, "line": 1, "col": 1, "msg": "a number is too long"}
+        ) from None
     if "\\u0000" in text.lower():  # an escaped NUL: PostgreSQL cannot store it in text
         line = text[: text.lower().index("\\u0000")].count("\n") + 1
         raise ImportFileError(
@@ -219,13 +245,16 @@ def _parse_json(text: str, filename: str, parsed: Parsed) -> None:
                 _collect(data[key], kind, filename, parsed, key)
         if not found and "data" in data:
             found = True
-            _collect_envelope(data["data"], filename, parsed)
+            _collect_envelope(data["data"], filename, parsed, data.get("included"))
         if not found and ("schoolUnitCode" in data or "organizationNumber" in data):
             found = True
             _collect([data], None, filename, parsed, "")
     elif isinstance(data, list):
         found = True
-        _collect(data, None, filename, parsed, "")
+        if data and all(isinstance(item, dict) and "data" in item for item in data):
+            _collect_answers(data, filename, parsed)
+        else:
+            _collect(data, None, filename, parsed, "")
     if not found:
         raise ImportFileError(
             _(
@@ -236,19 +265,51 @@ def _parse_json(text: str, filename: str, parsed: Parsed) -> None:
         )
 
 
-def _collect_envelope(data: Any, filename: str, parsed: Parsed) -> None:
-    """The API's {"data": {"type": ..., "attributes": [...]}} or a list of such resources."""
+def _collect_envelope(data: Any, filename: str, parsed: Parsed, included: Any = None) -> None:
+    """The API's list answer {"data": {"type": ..., "attributes": [...]}}, a detail answer
+    {"data": {"type": ..., "schoolUnitCode": ..., "attributes": {...}}, "included": {...}}, or a
+    list of JSON:API resources."""
     if isinstance(data, dict):
         kind = _kind_of_type(data.get("type"))
         attributes = data.get("attributes")
         if isinstance(attributes, list):
+            parsed.shapes.setdefault(filename, set()).add("list")
             _collect(attributes, kind, filename, parsed, "data.attributes")
         else:
-            _collect([data], kind, filename, parsed, "data")
+            parsed.shapes.setdefault(filename, set()).add("detail")
+            record = dict(data)
+            if included is not None:
+                record["included"] = included
+            _collect([record], kind, filename, parsed, "data")
     elif isinstance(data, list):
         _collect(data, None, filename, parsed, "data")
     else:
         raise ImportFileError(_("%(file)s: “data” holds no records.") % {"file": filename})
+
+
+def _collect_answers(answers: list[dict], filename: str, parsed: Parsed) -> None:
+    """A list of the API's detail answers, one per organiser or school unit, saved in one file."""
+    parsed.shapes.setdefault(filename, set()).add("detail")
+    for index, answer in enumerate(answers, start=1):
+        data, included = answer.get("data"), answer.get("included")
+        record = dict(data) if isinstance(data, dict) else data
+        if isinstance(record, dict) and included is not None:
+            record["included"] = included
+        kind = _kind_of_type(data.get("type")) if isinstance(data, dict) else None
+        _collect([record], kind, filename, parsed, "data", first=index)
+
+
+COMBINED_KEYS = ("organizers", "organisers", "schoolUnits", "school-units")
+
+
+def _position(filename: str, index: int, in_list: str = "") -> str:
+    if in_list:
+        return _("%(file)s, %(list)s, record %(n)s") % {
+            "file": filename,
+            "list": in_list,
+            "n": index,
+        }
+    return _("%(file)s, record %(n)s") % {"file": filename, "n": index}
 
 
 def _kind_of_type(value: Any) -> str | None:
@@ -269,14 +330,20 @@ def _flatten(item: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _collect(items: Any, kind: str | None, filename: str, parsed: Parsed, path: str) -> None:
+def _collect(
+    items: Any, kind: str | None, filename: str, parsed: Parsed, path: str, first: int = 1
+) -> None:
     if not isinstance(items, list):
         raise ImportFileError(
             _("%(file)s: “%(path)s” should be a list of records.")
             % {"file": filename, "path": path}
         )
-    for index, item in enumerate(items, start=1):
-        position = _("%(file)s, record %(n)s") % {"file": filename, "n": index}
+    if not path:
+        parsed.shapes.setdefault(filename, set()).add("records")
+    # A combined file has several lists: name the list so that positions stay unique.
+    in_list = path if path in COMBINED_KEYS else ""
+    for index, item in enumerate(items, start=first):
+        position = _position(filename, index, in_list)
         if not isinstance(item, dict):
             parsed.problems.append(
                 Problem(position, "", _short(item), _("The record is not a JSON object."))
@@ -289,8 +356,10 @@ def _collect(items: Any, kind: str | None, filename: str, parsed: Parsed, path: 
         known = UNIT_FIELDS if record_kind == "unit" else ORGANISER_FIELDS
         for key in record:
             if key not in known and key not in ENVELOPE_KEYS:
-                parsed.skipped_fields[key] = parsed.skipped_fields.get(key, 0) + 1
+                name = _short(key)
+                parsed.skipped_fields[name] = parsed.skipped_fields.get(name, 0) + 1
         record["_position"] = position
+        record["_file"] = filename
         (parsed.units if record_kind == "unit" else parsed.organisers).append(record)
 
 
@@ -348,9 +417,11 @@ def _parse_csv(text: str, filename: str, parsed: Parsed) -> None:
             _("%(file)s lacks the required columns: %(columns)s.")
             % {"file": filename, "columns": ", ".join(sorted(missing))}
         )
+    parsed.shapes.setdefault(filename, set()).add("csv")
     for column in header:
         if column not in known:
-            parsed.skipped_fields[column] = parsed.skipped_fields.get(column, 0) + 1
+            name = _short(column)
+            parsed.skipped_fields[name] = parsed.skipped_fields.get(name, 0) + 1
     try:
         for row in reader:
             position = _("%(file)s, line %(n)s") % {"file": filename, "n": reader.line_num}
@@ -366,6 +437,7 @@ def _parse_csv(text: str, filename: str, parsed: Parsed) -> None:
                 elif value != "" or key in ("email", "phone"):
                     record[key] = value
             record["_position"] = position
+            record["_file"] = filename
             (parsed.units if kind == "unit" else parsed.organisers).append(record)
     except csv.Error as exc:
         raise ImportFileError(
@@ -374,9 +446,28 @@ def _parse_csv(text: str, filename: str, parsed: Parsed) -> None:
         ) from None
 
 
+# Control characters, lone surrogates (which no database can store) and line separators:
+# the Unicode categories Cc, Cs, Zl and Zp, as one pattern because it runs on every value.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A value as the reports show it: short, with unprintable characters written as escapes."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = repr(value)
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in UNSAFE_CATEGORIES
+        else ch
+        for ch in text
+    )
 
 
 # ----------------------------------------------------------------------------- validation
@@ -405,128 +496,330 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+PUPILS_MAX = BaseDatabaseOperations.integer_field_ranges["PositiveIntegerField"][1]
+ISO_DATE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+MISSING = object()
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("true/false")
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, dict):
+        return _("an object")
+    return _("a number")
+
+
+class _Fields:
+    """Reads one record's fields; every problem found is kept, none raises."""
+
+    def __init__(self, record: dict[str, Any]):
+        self.record = record
+        self.position = record["_position"]
+        self.bad: list[Problem] = []
+
+    def problem(self, key: str, value: Any, reason: str) -> None:
+        self.bad.append(Problem(self.position, key, _short(value) if value != "" else "", reason))
+
+    def text(
+        self,
+        key: str,
+        value: Any,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+        digits: bool = False,
+    ) -> Any:
+        """The field as clean text; MISSING when absent; None when it has a problem."""
+        if value is MISSING:
+            if required:
+                self.problem(key, "", _("A required field is missing."))
+            return MISSING
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.problem(
+                key,
+                value,
+                _("Should be text, not %(kind)s.") % {"kind": _kind_of_value(value)},
+            )
+            return None
+        text = value.strip()
+        if required and text == "":
+            self.problem(key, "", _("A required field is missing."))
+            return None
+        if UNSAFE.search(text):
+            self.problem(key, text, _("Contains control characters or line breaks."))
+            return None
+        if (
+            digits
+            and not text.isascii()
+            and any(ch.isdigit() and ch not in orgnr.ASCII_DIGITS for ch in text)
+        ):
+            self.problem(
+                key,
+                text,
+                _("Contains digits other than 0–9 (for example full-width or Arabic-Indic)."),
+            )
+            return None
+        if max_length is not None and len(text) > max_length:
+            self.problem(
+                key,
+                text,
+                _("Too long: %(length)s characters, at most %(max)s fit.")
+                % {"length": len(text), "max": max_length},
+            )
+            return None
+        return text
+
+    def get(self, *keys: str, **kwargs) -> tuple[str, Any]:
+        for key in keys:
+            if key in self.record:
+                return key, self.text(key, self.record[key], **kwargs)
+        return keys[0], self.text(keys[0], MISSING, **kwargs)
+
+    def organisation_number(self, key: str, value: Any, *, required: bool = True) -> str:
+        text = self.text(key, value, required=required)
+        if not isinstance(text, str) or text == "":
+            return ""
+        number, error = _normalised(text, get_language())
+        if error:
+            self.problem(key, text, error)
+        return number
+
+    def date(self, key: str) -> Any:
+        text = self.text(key, self.record[key])
+        if not isinstance(text, str):
+            return MISSING
+        if text == "":
+            return None
+        if ISO_DATE.fullmatch(text):
+            try:
+                return date.fromisoformat(text[:10])
+            except ValueError:
+                pass
+        self.problem(
+            key,
+            text,
+            _("Not a calendar date in the form YYYY-MM-DD (week and ordinal dates are not used)."),
+        )
+        return MISSING
+
+    def whole_number(self, key: str, value: Any, maximum: int) -> Any:
+        """A count: an integer or digits, 0 to maximum; MISSING when it has a problem."""
+        if value is None or value == "":
+            return None
+        if isinstance(value, (bool, list, dict)):
+            self.problem(
+                key, value, _("Should be a number, not %(kind)s.") % {"kind": _kind_of_value(value)}
+            )
+            return MISSING
+        if isinstance(value, float):
+            count = int(value) if value.is_integer() else None
+        elif isinstance(value, int):
+            count = value
+        else:
+            text = self.text(key, value, digits=True)
+            if not isinstance(text, str):
+                return MISSING
+            compact = text.replace(" ", "").replace("\xa0", "")
+            ascii_digits = bool(compact) and all(c in orgnr.ASCII_DIGITS for c in compact)
+            count = int(compact) if ascii_digits else None
+        if count is None or count < 0:
+            self.problem(key, value, _("The number of pupils must be a whole number of 0 or more."))
+            return MISSING
+        if count > maximum:
+            self.problem(
+                key,
+                value,
+                _("Out of range: at most %(max)s.") % {"max": f"{maximum:,}".replace(",", " ")},
+            )
+            return MISSING
+        return count
+
+
+@functools.lru_cache(maxsize=50_000)
+def _normalised(text: str, language: str) -> tuple[str, str]:
+    """(number, "") or ("", the reason): thousands of units name the same few organisers."""
+    try:
+        return orgnr.normalise(text), ""
+    except ValidationError as error:
+        return "", error.messages[0]
+
+
+def _contact(value: Any, inner: str) -> Any:
+    """The detail answer gives e-mail and phone as lists of {"providerType", inner}: take the
+    first one given."""
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        for item in value:
+            if item.get(inner) not in (None, ""):
+                return item.get(inner)
+        return ""
+    return value
+
+
 def _validate_organisers(raw: list[dict], ref: Reference, problems: list[Problem]):
     rows: list[OrganiserRow] = []
     seen: dict[str, str] = {}
     types = set(Principal.OrganiserType.values)
+    public_types = {str(t) for t in Principal.PUBLIC_TYPES} | {Principal.OrganiserType.SPECIAL}
     for record in raw:
         position = record["_position"]
-        bad: list[Problem] = []
+        fields = _Fields(record)
         key, value = _first(record, "organizationNumber", "organisationNumber")
-        number = ""
-        if _text(value) == "":
-            bad.append(Problem(position, key, "", _("A required field is missing.")))
-        else:
-            try:
-                number = orgnr.normalise(_text(value))
-            except ValidationError:
-                bad.append(
-                    Problem(
-                        position,
-                        key,
-                        _short(value),
-                        _("Not a valid organisation number (wrong length or check digit)."),
-                    )
-                )
+        number = fields.organisation_number(key, value if key in record else MISSING)
         if number and number in seen:
-            bad.append(
-                Problem(
-                    position,
-                    key,
-                    number,
-                    _("The organisation number appears twice in the file (first at %(pos)s).")
-                    % {"pos": seen[number]},
-                )
+            fields.problem(
+                key,
+                number,
+                _("The organisation number appears twice in the file (first at %(pos)s).")
+                % {"pos": seen[number]},
             )
-        name_key, name = _first(record, "displayName", "name")
-        if _text(name) == "":
-            bad.append(Problem(position, name_key, "", _("A required field is missing.")))
-        otype = _text(record.get("organizerType")).upper()
-        if otype == "":
-            bad.append(Problem(position, "organizerType", "", _("A required field is missing.")))
-        elif otype not in types:
-            bad.append(
-                Problem(
-                    position,
-                    "organizerType",
-                    _short(record.get("organizerType")),
-                    _("Unknown organiser type; expected one of %(types)s.")
-                    % {"types": ", ".join(sorted(types))},
-                )
+        _name_key, name = fields.get(
+            "displayName", "name", required=True, max_length=_max_length(Principal, "name")
+        )
+        _tkey, otype = fields.get("organizerType", required=True)
+        otype = otype.upper() if isinstance(otype, str) else ""
+        if otype and otype not in types:
+            fields.problem(
+                "organizerType",
+                record.get("organizerType"),
+                _("Unknown organiser type; expected one of %(types)s.")
+                % {"types": ", ".join(sorted(types))},
             )
-        values: dict[str, Any] = {"name": _text(name)[:255], "organiser_type": otype}
+        elif otype in public_types and number and not orgnr.is_public_body(number):
+            fields.problem(
+                key,
+                number,
+                _(
+                    "An organiser of type %(type)s is a public body: its organisation number "
+                    "starts with 2."
+                )
+                % {"type": otype},
+            )
+        values: dict[str, Any] = {"name": name, "organiser_type": otype}
         codes: list[str] | None = None
         mkey, mvalue = _first(record, "municipalities", "municipalityCodes")
         if mvalue is not None:
             codes = []
             items = mvalue if isinstance(mvalue, list) else [mvalue]
             for item in items:
-                code = _text(
-                    item.get("municipalityCode") or item.get("code")
+                code = fields.text(
+                    mkey,
+                    item.get("municipalityCode", item.get("code"))
                     if isinstance(item, dict)
-                    else item
+                    else item,
+                    digits=True,
                 )
+                if not isinstance(code, str):
+                    continue
                 if code not in ref.municipalities:
-                    bad.append(
-                        Problem(position, mkey, _short(item), _("Unknown municipality code."))
-                    )
+                    fields.problem(mkey, item, _("Unknown municipality code."))
                 elif code not in codes:
                     codes.append(code)
-        county_code = _text(record.get("countyCode"))
-        if county_code:
+        _ckey, county_code = fields.get("countyCode", digits=True)
+        if county_code is MISSING and isinstance(record.get("regions"), list):
+            region_codes = {
+                r.get("regionCode") for r in record["regions"] if isinstance(r, dict)
+            } - {None, ""}
+            if len(region_codes) == 1:
+                county_code = fields.text("regions", region_codes.pop(), digits=True)
+        if isinstance(county_code, str) and county_code:
             if county_code not in ref.counties:
-                bad.append(Problem(position, "countyCode", county_code, _("Unknown county code.")))
+                fields.problem("countyCode", county_code, _("Unknown county code."))
             else:
                 values["county_id"] = ref.counties[county_code].pk
         elif codes:
             county_ids = {ref.municipalities[c].county_id for c in codes}
             values["county_id"] = county_ids.pop() if len(county_ids) == 1 else None
         if "email" in record:
-            email = _text(record["email"])
-            if email:
+            email = fields.text(
+                "email",
+                _contact(record["email"], "email"),
+                max_length=_max_length(Principal, "email"),
+            )
+            if isinstance(email, str) and email:
                 try:
                     validate_email(email)
                 except ValidationError:
-                    bad.append(
-                        Problem(position, "email", _short(email), _("Not a valid e-mail address."))
-                    )
-            values["email"] = email[:254]
-        _pkey, phone = _first(record, "phone", "phoneNumber")
-        if phone is not None:
-            values["phone"] = _text(phone)[:40]
+                    fields.problem("email", email, _("Not a valid e-mail address."))
+            values["email"] = email
+        pkey, phone = _first(record, "phone", "phoneNumber")
+        if pkey in record:
+            values["phone"] = fields.text(
+                pkey, _contact(phone, "phone"), max_length=_max_length(Principal, "phone")
+            )
         ukey, pupils = _first(record, "pupils", "numberOfPupils")
-        if pupils is not None and _text(pupils) != "":
-            try:
-                count = int(_text(pupils).replace(" ", "").replace("\xa0", ""))
-                if count < 0:
-                    raise ValueError
+        if ukey in record:
+            count = fields.whole_number(ukey, pupils, PUPILS_MAX)
+            if count is not MISSING:
                 values["pupils"] = count
-            except ValueError:
-                bad.append(
-                    Problem(
-                        position,
-                        ukey,
-                        _short(pupils),
-                        _("The number of pupils must be a whole number of 0 or more."),
-                    )
-                )
-        if bad:
-            problems.extend(bad)
+        if fields.bad:
+            problems.extend(fields.bad)
             continue
         seen[number] = position
         rows.append(OrganiserRow(position, number, values, codes))
     return rows
 
 
-def _parse_date(value: Any) -> date | None:
-    text = _text(value)
-    if not text:
-        return None
-    return date.fromisoformat(text[:10])
+def _unit_codes_of(record: dict[str, Any]) -> list[str]:
+    """School-unit codes an organiser's detail answer lists under relationships.schoolunit."""
+    relationships = record.get("relationships")
+    if not isinstance(relationships, dict):
+        return []
+    related = relationships.get("schoolunit") or relationships.get("schoolUnit")
+    data = related.get("data") if isinstance(related, dict) else None
+    if not isinstance(data, list):
+        return []
+    return [
+        item["schoolUnitCode"]
+        for item in data
+        if isinstance(item, dict) and isinstance(item.get("schoolUnitCode"), str)
+    ]
+
+
+@dataclass
+class _Linking:
+    """How school units without their organiser's number were matched, counted per file."""
+
+    by_relationship: dict[str, str]  # unit code -> organiser number, from organiser details
+    in_register: dict[str, str]  # unit code -> its organiser's number in the register
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count(self, filename: str, how: str) -> None:
+        self.counts[(filename, how)] = self.counts.get((filename, how), 0) + 1
+
+
+def _organiser_of_unit(record: dict[str, Any], fields: _Fields) -> tuple[str, Any]:
+    okey, onum = _first(record, "organizerOrganizationNumber", "organizationNumber")
+    if okey in record:
+        return okey, onum
+    if isinstance(record.get("organizer"), dict) and "organizationNumber" in record["organizer"]:
+        return "organizer.organizationNumber", record["organizer"]["organizationNumber"]
+    included = record.get("included")
+    if isinstance(included, list):  # the API documents one object; tolerate a list of them
+        included = next(
+            (i for i in included if isinstance(i, dict) and "organizationNumber" in i), None
+        )
+    if isinstance(included, dict) and "organizationNumber" in included:
+        return "included.organizationNumber", included["organizationNumber"]
+    return "organizerOrganizationNumber", MISSING
 
 
 def _validate_units(
-    raw: list[dict], ref: Reference, known_numbers: set[str], problems: list[Problem]
+    raw: list[dict],
+    ref: Reference,
+    known_numbers: set[str],
+    problems: list[Problem],
+    linking: _Linking,
 ) -> list[UnitRow]:
     rows: list[UnitRow] = []
     seen: dict[str, str] = {}
@@ -535,130 +828,103 @@ def _validate_units(
     school_types = set(SchoolUnit.SchoolType.values)
     for record in raw:
         position = record["_position"]
-        bad: list[Problem] = []
-        code = _text(record.get("schoolUnitCode"))
-        if code == "":
-            bad.append(Problem(position, "schoolUnitCode", "", _("A required field is missing.")))
-        elif not (len(code) == 8 and code.isdigit()):
-            bad.append(
-                Problem(
-                    position,
-                    "schoolUnitCode",
-                    _short(code),
-                    _("A school unit code has exactly 8 digits."),
+        fields = _Fields(record)
+        _key, code = fields.get("schoolUnitCode", required=True, digits=True)
+        if isinstance(code, str) and code:
+            if not (len(code) == 8 and all(c in orgnr.ASCII_DIGITS for c in code)):
+                fields.problem(
+                    "schoolUnitCode", code, _("A school unit code has exactly 8 digits.")
                 )
-            )
-        elif code in seen:
-            bad.append(
-                Problem(
-                    position,
+                code = None
+            elif code in seen:
+                fields.problem(
                     "schoolUnitCode",
                     code,
                     _("The school unit code appears twice in the file (first at %(pos)s).")
                     % {"pos": seen[code]},
                 )
-            )
-        name_key, name = _first(record, "displayName", "name")
-        if _text(name) == "":
-            bad.append(Problem(position, name_key, "", _("A required field is missing.")))
-        values: dict[str, Any] = {"name": _text(name)[:255]}
-        status = _text(record.get("status")).upper() or SchoolUnit.Status.AKTIV
-        if status not in statuses:
-            bad.append(
-                Problem(
-                    position,
-                    "status",
-                    _short(record.get("status")),
-                    _("Unknown status; expected one of %(values)s.")
-                    % {"values": ", ".join(sorted(statuses))},
-                )
+        _name_key, name = fields.get(
+            "displayName", "name", required=True, max_length=_max_length(SchoolUnit, "name")
+        )
+        values: dict[str, Any] = {"name": name}
+        _skey, status = fields.get("status")
+        status = status.upper() if isinstance(status, str) and status else status
+        if status is MISSING or status == "":
+            status = SchoolUnit.Status.AKTIV
+        if isinstance(status, str) and status not in statuses:
+            fields.problem(
+                "status",
+                record.get("status"),
+                _("Unknown status; expected one of %(values)s.")
+                % {"values": ", ".join(sorted(statuses))},
             )
         values["status"] = status
-        unit_type = _text(record.get("schoolUnitType")).upper() or SchoolUnit.UnitType.SKOLENHET
-        if unit_type not in unit_types:
-            bad.append(
-                Problem(
-                    position,
+        # Without a unit type (the list answer has none) a new unit is a SKOLENHET, the model's
+        # default, and an existing one keeps its type.
+        _ukey, unit_type = fields.get("schoolUnitType")
+        if isinstance(unit_type, str) and unit_type:
+            if unit_type.upper() not in unit_types:
+                fields.problem(
                     "schoolUnitType",
-                    _short(record.get("schoolUnitType")),
+                    unit_type,
                     _("Unknown unit type; expected one of %(values)s.")
                     % {"values": ", ".join(sorted(unit_types))},
                 )
-            )
-        values["unit_type"] = unit_type
+            values["unit_type"] = unit_type.upper()
         if "schoolTypes" in record:
             given = record["schoolTypes"]
             items = given if isinstance(given, list) else [given]
             types = []
             for item in items:
-                value = _text(item.get("code") if isinstance(item, dict) else item).upper()
-                if value not in school_types:
-                    bad.append(
-                        Problem(position, "schoolTypes", _short(item), _("Unknown school type."))
-                    )
-                elif value not in types:
-                    types.append(value)
+                value = fields.text(
+                    "schoolTypes", item.get("code") if isinstance(item, dict) else item
+                )
+                if not isinstance(value, str):
+                    continue
+                if value.upper() not in school_types:
+                    fields.problem("schoolTypes", item, _("Unknown school type."))
+                elif value.upper() not in types:
+                    types.append(value.upper())
             values["school_types"] = types
         if "municipalityCode" in record:
-            mcode = _text(record["municipalityCode"])
-            if mcode and mcode not in ref.municipalities:
-                bad.append(
-                    Problem(position, "municipalityCode", mcode, _("Unknown municipality code."))
-                )
+            mcode = fields.text("municipalityCode", record["municipalityCode"], digits=True)
+            if isinstance(mcode, str) and mcode and mcode not in ref.municipalities:
+                fields.problem("municipalityCode", mcode, _("Unknown municipality code."))
             values["municipality_id"] = (
-                ref.municipalities[mcode].pk if mcode in (ref.municipalities) else None
+                ref.municipalities[mcode].pk if mcode in ref.municipalities else None
             )
-        okey, onum = _first(record, "organizerOrganizationNumber", "organizationNumber")
-        if onum is None and isinstance(record.get("organizer"), dict):
-            okey, onum = (
-                "organizer.organizationNumber",
-                record["organizer"].get("organizationNumber"),
-            )
+        okey, onum = _organiser_of_unit(record, fields)
         organiser_number = ""
-        if _text(onum) == "":
-            bad.append(Problem(position, okey, "", _("A required field is missing.")))
-        else:
-            try:
-                organiser_number = orgnr.normalise(_text(onum))
-            except ValidationError:
-                bad.append(
-                    Problem(
-                        position,
-                        okey,
-                        _short(onum),
-                        _("Not a valid organisation number (wrong length or check digit)."),
-                    )
-                )
-            else:
-                if organiser_number not in known_numbers:
-                    bad.append(
-                        Problem(
-                            position,
-                            okey,
-                            organiser_number,
-                            _("No valid organiser with this number in the file or the register."),
-                        )
-                    )
-        for key, attr in (("startDate", "start_date"), ("endDate", "end_date")):
-            if key in record:
-                try:
-                    values[attr] = _parse_date(record[key])
-                except ValueError:
-                    bad.append(
-                        Problem(
-                            position,
-                            key,
-                            _short(record[key]),
-                            _("Not a date in the form YYYY-MM-DD."),
-                        )
-                    )
+        if onum is MISSING and isinstance(code, str) and code:
+            filename = record.get("_file", "")
+            if code in linking.by_relationship:
+                organiser_number = linking.by_relationship[code]
+                linking.count(filename, "relationship")
+            elif code in linking.in_register and not fields.bad:
+                organiser_number = linking.in_register[code]
+                linking.count(filename, "register")
+            elif not fields.bad:
+                linking.count(filename, "not_linked")
+                continue
+        if not organiser_number:
+            organiser_number = fields.organisation_number(okey, onum)
+        if organiser_number and organiser_number not in known_numbers:
+            fields.problem(
+                okey,
+                organiser_number,
+                _("No valid organiser with this number in the file or the register."),
+            )
+        for keys, attr in ((("startDate", "startdate"), "start_date"), (("endDate",), "end_date")):
+            key = next((k for k in keys if k in record), None)
+            if key is not None:
+                parsed_date = fields.date(key)
+                if parsed_date is not MISSING:
+                    values[attr] = parsed_date
         start, end = values.get("start_date"), values.get("end_date")
         if start and end and end < start:
-            bad.append(
-                Problem(position, "endDate", str(end), _("The end date is before the start date."))
-            )
-        if bad:
-            problems.extend(bad)
+            fields.problem("endDate", str(end), _("The end date is before the start date."))
+        if fields.bad:
+            problems.extend(fields.bad)
             continue
         seen[code] = position
         rows.append(UnitRow(position, code, organiser_number, values))
@@ -729,7 +995,31 @@ def build_plan(parsed: Parsed, *, full: bool = False, skip_invalid: bool = False
     }
     current_codes = _municipality_codes_by_principal()
     known_numbers = {r.number for r in plan.organiser_rows} | set(existing)
-    plan.unit_rows = _validate_units(parsed.units, ref, known_numbers, plan.problems)
+    principal_numbers = {p.pk: n for n, p in existing.items()}
+    units = {
+        u.code: u
+        for u in SchoolUnit.objects.only(
+            "id",
+            "code",
+            "name",
+            "status",
+            "unit_type",
+            "school_types",
+            "municipality_id",
+            "principal_id",
+            "start_date",
+            "end_date",
+            "in_register",
+            "principal__is_demo",
+        ).select_related("principal")
+    }
+    linking = _Linking(
+        by_relationship=_units_named_by_organisers(plan.organiser_rows, parsed.organisers),
+        in_register={code: principal_numbers[u.principal_id] for code, u in units.items()},
+    )
+    plan.unit_rows = _validate_units(parsed.units, ref, known_numbers, plan.problems, linking)
+    plan.notes = _notes(parsed, linking)
+    plan.not_linked = sum(n for (_f, how), n in linking.counts.items() if how == "not_linked")
     if plan.problems and not skip_invalid:
         return plan
 
@@ -755,7 +1045,8 @@ def build_plan(parsed: Parsed, *, full: bool = False, skip_invalid: bool = False
                     sorted(ref.municipalities[c].name for c in row.municipality_codes),
                 ]
         if changes:
-            plan.changed.append({**item, "changes": changes, "pk": principal.pk})
+            move = bool(MOVE_FIELDS & set(changes))
+            plan.changed.append({**item, "changes": changes, "pk": principal.pk, "move": move})
         else:
             plan.unchanged += 1
 
@@ -776,24 +1067,6 @@ def build_plan(parsed: Parsed, *, full: bool = False, skip_invalid: bool = False
                     }
                 )
 
-    units = {
-        u.code: u
-        for u in SchoolUnit.objects.only(
-            "id",
-            "code",
-            "name",
-            "status",
-            "unit_type",
-            "school_types",
-            "municipality_id",
-            "principal_id",
-            "start_date",
-            "end_date",
-            "in_register",
-            "principal__is_demo",
-        ).select_related("principal")
-    }
-    principal_numbers = {p.pk: n for n, p in existing.items()}
     for row in plan.unit_rows:
         unit = units.get(row.code)
         item = {"kind": "unit", "key": row.code, "name": row.values["name"]}
@@ -822,6 +1095,68 @@ def build_plan(parsed: Parsed, *, full: bool = False, skip_invalid: bool = False
                     {"kind": "unit", "key": unit.code, "name": unit.name, "pk": unit.pk}
                 )
     return plan
+
+
+# An organiser's type, county and municipalities decide where its figures are published.
+MOVE_FIELDS = {"organiser_type", "county", "municipalities"}
+
+
+def _units_named_by_organisers(rows: list[OrganiserRow], records: list[dict]) -> dict[str, str]:
+    """unit code -> organiser number, from valid organisers' detail answers (relationships)."""
+    valid = {r.position: r.number for r in rows}
+    linked: dict[str, str] = {}
+    for record in records:
+        number = valid.get(record["_position"])
+        if number:
+            for code in _unit_codes_of(record):
+                linked.setdefault(code, number)
+    return linked
+
+
+def _notes(parsed: Parsed, linking: _Linking) -> list[str]:
+    """One line per file saying what it could and could not be used for."""
+    notes = []
+    for filename in parsed.sources:
+        shapes = parsed.shapes.get(filename, set())
+        listed = [r for r in parsed.organisers if r.get("_file") == filename]
+        if "list" in shapes and listed and not any("municipalities" in r for r in listed):
+            notes.append(
+                _(
+                    "%(file)s: %(count)s organisers in the list form (number, name, type): it "
+                    "has no municipalities, e-mail or phone, so those stay as they are; the "
+                    "organisers' details (/v2/organizers/ and the number) have them."
+                )
+                % {"file": filename, "count": len(listed)}
+            )
+        counts = {how: n for (f, how), n in linking.counts.items() if f == filename}
+        if counts.get("relationship"):
+            notes.append(
+                _(
+                    "%(file)s: %(count)s school units without the organiser's organisation "
+                    "number were linked through the organisers' details in the import."
+                )
+                % {"file": filename, "count": counts["relationship"]}
+            )
+        if counts.get("register"):
+            notes.append(
+                _(
+                    "%(file)s: %(count)s school units without the organiser's organisation "
+                    "number are already in the register; they keep their organiser and only "
+                    "the fields in the file are updated."
+                )
+                % {"file": filename, "count": counts["register"]}
+            )
+        if counts.get("not_linked"):
+            notes.append(
+                _(
+                    "%(file)s: %(count)s school units without the organiser's organisation "
+                    "number (list form) — they cannot be linked and are not imported; fetch the "
+                    "details per school unit (/v2/school-units/ and the code) or the "
+                    "organisers' details (/v2/organizers/ and the number)."
+                )
+                % {"file": filename, "count": counts["not_linked"]}
+            )
+    return notes
 
 
 def _mentioned_numbers(records: list[dict]) -> set[str]:
@@ -859,6 +1194,14 @@ class ImportRejected(Exception):
         self.plan = plan
 
 
+class MovesNotConfirmed(Exception):
+    """The import would move organisers (type, county, municipalities): nothing was written."""
+
+    def __init__(self, plan: Plan):
+        super().__init__(f"{len(plan.moves)} move(s)")
+        self.plan = plan
+
+
 def run_import(
     parsed: Parsed,
     *,
@@ -867,9 +1210,13 @@ def run_import(
     full: bool = False,
     skip_invalid: bool = False,
     dry_run: bool = False,
+    confirm_moves: bool = False,
+    confirmed_keys: Collection[str] | None = None,
     progress: Progress | None = None,
 ) -> Plan:
-    """Plan and (unless dry_run) apply. Raises ImportRejected when all-or-nothing fails."""
+    """Plan and (unless dry_run) apply. Raises ImportRejected when all-or-nothing fails and
+    MovesNotConfirmed when the plan moves organisers without confirm_moves (or moves others
+    than the confirmed_keys, the organisation numbers the person was shown)."""
     if dry_run:
         return build_plan(parsed, full=full, skip_invalid=skip_invalid)
     with transaction.atomic():
@@ -877,6 +1224,11 @@ def run_import(
         plan = build_plan(parsed, full=full, skip_invalid=skip_invalid)
         if plan.problems and not skip_invalid:
             raise ImportRejected(plan)
+        moving = {item["key"] for item in plan.moves}
+        if moving and not (
+            confirm_moves and (confirmed_keys is None or moving <= set(confirmed_keys))
+        ):
+            raise MovesNotConfirmed(plan)
         _apply(plan, actor=actor, source=source, progress=progress)
         plan.applied = True
     return plan

@@ -268,12 +268,19 @@ def import_batch_create(
     )
 
 
-def import_batch_apply(*, batch: ImportBatch, actor) -> ImportBatch:
-    """Import a checked upload. The plan is made again now, so the result reflects today's data."""
+def import_batch_apply(*, batch: ImportBatch, actor, confirm_moves: bool = False) -> ImportBatch:
+    """Import a checked upload. The plan is made again now, so the result reflects today's data.
+
+    Moves (an organiser's type, county or municipalities) need confirm_moves, and it covers
+    only the moves the person was shown: if the new plan moves others, nothing is written and
+    the report is updated so they can look again.
+    """
+    refused = None
     with transaction.atomic():
         current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if current.status != ImportBatch.Status.PLANNED:
             raise ValidationError(_("This file has already been handled."))
+        shown = {item["key"] for item in current.report.get("moves", [])}
         parsed = importer.parse_bytes(bytes(current.content), current.filename)
         try:
             plan = importer.run_import(
@@ -282,13 +289,33 @@ def import_batch_apply(*, batch: ImportBatch, actor) -> ImportBatch:
                 source=f"Skolverket: {current.filename}",
                 full=current.full,
                 skip_invalid=current.skip_invalid,
+                confirm_moves=confirm_moves,
+                confirmed_keys=shown,
             )
         except importer.ImportRejected as rejected:
             current.status = ImportBatch.Status.FAILED
             current.report = rejected.plan.summary()
+        except importer.MovesNotConfirmed as moved:
+            refused = moved
+            current.report = moved.plan.summary()
+            current.save(update_fields=["report"])
         else:
             current.status = ImportBatch.Status.APPLIED
             current.report = plan.summary()
-        current.applied_at = timezone.now()
-        current.save(update_fields=["status", "report", "applied_at"])
-        return current
+        if refused is None:
+            current.applied_at = timezone.now()
+            current.save(update_fields=["status", "report", "applied_at"])
+    if refused is not None:
+        if confirm_moves:
+            raise ValidationError(
+                _(
+                    "Nothing was imported: the register has changed since the check and other "
+                    "organisers would move. Look at the moves again."
+                ),
+                code="moves_changed",
+            )
+        raise ValidationError(
+            _("Nothing was imported: confirm the moves of organisers (the check box) to import."),
+            code="moves_not_confirmed",
+        )
+    return current

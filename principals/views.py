@@ -335,6 +335,7 @@ def import_detail(request, pk):
             "can_apply": _can_apply(batch),
             "created": report.get("created", []),
             "changed": _labelled(report.get("changed", [])),
+            "moves": _labelled(report.get("moves", [])),
             "deactivated": report.get("deactivated", []),
         },
     )
@@ -368,7 +369,9 @@ def _can_apply(batch: ImportBatch) -> bool:
 def import_apply(request, pk):
     batch = _own_batch(request, pk)
     try:
-        batch = services.import_batch_apply(batch=batch, actor=request.user)
+        batch = services.import_batch_apply(
+            batch=batch, actor=request.user, confirm_moves=request.POST.get("confirm_moves") == "on"
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -77,3 +77,72 @@ def test_staff_import_a_file_through_the_browser(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Resultat av importen")
     expect(page.get_by_role("table", name="Skapade poster")).to_contain_text("Friskolan Test AB")
     axe_check(page)
+
+
+def test_staff_confirm_moves_with_the_extra_check_box(
+    page, live_server, staff, browser_login, axe_check, tmp_path
+):
+    import io
+    import json
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from principals.models import Principal
+
+    fixtures = Path(__file__).parent.parent / "principals" / "fixtures"
+    call_command("import_skolverket", str(fixtures / "organizers.json"), stdout=io.StringIO())
+    moves = tmp_path / "moves.json"
+    moves.write_text(
+        json.dumps(
+            {
+                "organizers": [
+                    {
+                        "organizationNumber": "559900-0014",
+                        "displayName": "Friskolan Test AB",
+                        "organizerType": "ENSKILD",
+                        "municipalities": ["2281"],
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    browser_login(page, staff)
+    page.goto(f"{live_server.url}/huvudman/import/")
+    page.get_by_label("Fil från Skolverkets skolenhetsregister").set_input_files(str(moves))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page.get_by_role("heading", name="Huvudmän som flyttas")).to_be_visible()
+    expect(page.get_by_role("table", name="Huvudmän som flyttas")).to_contain_text("Sundsvall")
+    axe_check(page)
+    page.get_by_role("button", name="Importera nu").click()  # the browser asks for the box
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kontroll före import")
+    assert Principal.objects.get(organisation_number="559900-0014").county is None
+    page.get_by_label("Jag bekräftar att 1 huvudman flyttas enligt listan").check()
+    page.get_by_role("button", name="Importera nu").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Resultat av importen")
+    assert Principal.objects.get(organisation_number="559900-0014").county.code == "22"
+    axe_check(page)
+
+
+def test_staff_see_hostile_values_per_record_and_import_the_valid_ones(
+    page, live_server, staff, browser_login, axe_check
+):
+    from pathlib import Path
+
+    from principals.models import Principal
+
+    fixture = Path(__file__).parent.parent / "principals" / "fixtures" / "hostile_values.json"
+    browser_login(page, staff)
+    page.goto(f"{live_server.url}/huvudman/import/")
+    page.get_by_label("Fil från Skolverkets skolenhetsregister").set_input_files(str(fixture))
+    page.get_by_label("Importera de giltiga posterna även om några är felaktiga").check()
+    page.get_by_role("button", name="Kontrollera filen").click()
+    rejected = page.get_by_role("table", name="Avvisade poster")
+    expect(rejected).to_contain_text("Ska vara text, inte en lista.")
+    expect(rejected).to_contain_text("Inte ett kalenderdatum")
+    expect(rejected).to_contain_text("För långt: 45 tecken, högst 40 får plats.")
+    axe_check(page)
+    page.get_by_role("button", name="Importera nu").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Resultat av importen")
+    assert list(Principal.objects.values_list("name", flat=True)) == ["Giltig AB"]

@@ -6,9 +6,12 @@ from tests.portal.factories import UserFactory
 
 
 def valid_orgnr(n: int, first: str = "5") -> str:
-    """A valid-checksum organisation number, 5NNNNN-NNNC for companies by default."""
-    body = f"{first}5{(n % 10_000_000):07d}"  # digits 3-4 >= 20 is not needed for 5-numbers
-    body = body[:9]
+    """A valid organisation number, 559NNN-NNNC (an aktiebolag) by default.
+
+    The third digit is 9: an organisation number's third digit is 2 or more (0 or 1 would be a
+    personnummer, which principals.orgnr refuses).
+    """
+    body = f"{first}59{(n % 1_000_000):06d}"
     check = orgnr.luhn.calc_check_digit(body)
     return orgnr.format(body + check)
 

@@ -107,7 +107,7 @@ def test_invalid_records_reject_the_whole_file_and_list_every_problem(fixture_pa
     assert Principal.objects.count() == 0
     assert (
         "invalid_records.json, post 1, fält organizationNumber, värde ”559900-0015”: "
-        "Inte ett giltigt organisationsnummer" in text
+        "”559900-0015” är inte ett giltigt organisationsnummer: kontrollsiffran är fel." in text
     )
     assert "post 2, fält municipalities, värde ”9999”: Okänd kommunkod." in text
     assert "post 3, fält displayName, värde ””: Ett obligatoriskt fält saknas." in text
@@ -179,7 +179,7 @@ def test_unit_validation_problems(db):
     from principals.importer import build_plan
 
     plan = build_plan(parsed)
-    reasons = {(p.position.split(", ")[1], p.field) for p in plan.problems}
+    reasons = {(p.position.split(", ")[-1], p.field) for p in plan.problems}
     assert ("post 1", "status") in reasons
     assert ("post 1", "schoolUnitType") in reasons
     assert ("post 1", "schoolTypes") in reasons

@@ -6,12 +6,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from principals.importer import (
+    MOVE_FIELDS,
     ImportFileError,
     ImportRejected,
+    MovesNotConfirmed,
     ProgressPrinter,
     parse_paths,
     run_import,
 )
+from principals.models import Principal
 
 
 class Command(BaseCommand):
@@ -29,6 +32,14 @@ class Command(BaseCommand):
             "--skip-invalid",
             action="store_true",
             help="Write the valid records and list the rejected ones (default: all or nothing).",
+        )
+        parser.add_argument(
+            "--confirm-moves",
+            action="store_true",
+            help=(
+                "Apply changes of an organiser's type, county or municipalities; they move "
+                "published figures, so without this option the import refuses them."
+            ),
         )
         parser.add_argument(
             "--full",
@@ -62,8 +73,19 @@ class Command(BaseCommand):
                 full=options["full"],
                 skip_invalid=options["skip_invalid"],
                 dry_run=options["dry_run"],
+                confirm_moves=options["confirm_moves"],
                 progress=ProgressPrinter(self.stdout.write, _("Writing")),
             )
+        except MovesNotConfirmed as exc:
+            self._report(exc.plan)
+            raise CommandError(
+                _(
+                    "Nothing was imported: %(count)s organiser(s) would move (type, county or "
+                    "municipalities), which moves published figures. Check the moves listed "
+                    "above and run again with --confirm-moves."
+                )
+                % {"count": len(exc.plan.moves)}
+            ) from None
         except ImportRejected as exc:
             self._report(exc.plan)
             raise CommandError(
@@ -92,6 +114,23 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("… and %(count)s more problems.")
                 % {"count": summary["problem_count"] - len(summary["problems"])}
+            )
+        for note in summary["notes"]:
+            self.stdout.write(self.style.WARNING(note))
+        for item in summary["moves"]:
+            self.stdout.write(
+                self.style.WARNING(
+                    _("Moves (needs --confirm-moves): %(key)s %(name)s: %(changes)s")
+                    % {
+                        "key": item["key"],
+                        "name": item["name"],
+                        "changes": "; ".join(
+                            f"{_label(field)} {_shown(values[0])} → {_shown(values[1])}"
+                            for field, values in item["changes"].items()
+                            if field in MOVE_FIELDS
+                        ),
+                    }
+                )
             )
         for name, count in sorted(summary["skipped_fields"].items()):
             self.stdout.write(
@@ -122,3 +161,15 @@ class Command(BaseCommand):
                     "as they are."
                 )
             )
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "–"
+    return str(value)
+
+
+def _label(name: str) -> str:
+    return str(Principal._meta.get_field(name).verbose_name)
