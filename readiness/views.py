@@ -119,7 +119,11 @@ def assessment_history(request, principal_pk, round_pk):
     if new is None and versions:
         new = versions[0]
     if old is None and len(versions) > 1:
-        old = next((v for v in versions if v.number < new.number), None)
+        # By default: what changed since the submission before, else since the version before.
+        older = [v for v in versions if v.number < new.number]
+        old = next((v for v in older if v.kind == v.Kind.SUBMITTED), None) or next(
+            iter(older), None
+        )
     diff_rows = None
     if new is not None and old is not None:
         indicators = selectors.indicators_for(reporting_round.framework_version)
