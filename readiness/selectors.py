@@ -228,6 +228,11 @@ class Step:
         return self.progress.answered == self.progress.total
 
     @property
+    def is_ready(self) -> bool:
+        """Every required question answered (optional ones may be left)."""
+        return self.progress.required_left == 0 and self.progress.answered > 0
+
+    @property
     def is_started(self) -> bool:
         return self.progress.answered > 0
 

@@ -424,6 +424,8 @@ def round_remind(request, pk):
                 "organisers": _organisers(len(plan.targets)),
                 "recipients": _recipients(plan.recipient_count),
             }
+            if plan.targets
+            else _("No organiser is to be reminded right now.")
         ]
         if plan.skipped_recent:
             facts.append(
