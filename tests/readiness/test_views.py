@@ -669,3 +669,39 @@ def test_publishing_a_framework_is_confirmed_first(client, login, staff, framewo
     response = client.post(publish, {"confirm": "1"}, follow=True)
     assert "Versionen Utkast 2027 är publicerad" in response.content.decode()
     assert FrameworkVersion.objects.get(pk=draft.pk).status == "published"
+
+
+def test_a_submit_from_a_stale_review_is_refused_and_shows_the_answers_saved_now(
+    client, login, principal_a, editor_a, open_round, framework
+):
+    login(editor_a)
+    fill_in(client, principal_a, open_round, complete_answers(framework))
+    html = client.get(review_url(principal_a, open_round)).content.decode()
+    lock = re.search(r'name="lock" value="(\d+)"', html).group(1)
+    other = MembershipFactory(principal=principal_a).user
+    login(other)
+    client.post(
+        edit_url(principal_a, open_round, 1),
+        post_data(framework, complete_answers(framework, idp="service"), int(lock)),
+    )
+    login(editor_a)
+    response = client.post(review_url(principal_a, open_round), {"lock": lock, "submit": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Någon annan sparade självskattningen efter att du öppnade den" in html
+    assert "Ja, som tjänst från leverantör" in html  # the answers as saved now
+    assert not AssessmentVersion.objects.filter(kind="submitted").exists()
+    new_lock = re.search(r'name="lock" value="(\d+)"', html).group(1)
+    response = client.post(review_url(principal_a, open_round), {"lock": new_lock, "submit": "1"})
+    assert response["Location"] == url("assessment-receipt", principal_a, open_round, number=1)
+
+
+def test_the_review_refuses_organisers_readers_and_staff(
+    client, login, principal_a, reader_a, staff, open_round
+):
+    review = review_url(principal_a, open_round)
+    for user in (reader_a, staff):
+        login(user)
+        assert client.get(review).status_code == 403
+        assert client.post(review, {"lock": "1", "submit": "1"}).status_code == 403
+    assert not Assessment.objects.exists()
