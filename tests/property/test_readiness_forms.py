@@ -67,7 +67,14 @@ def test_self_assessment_save_and_submit(client, editor_a, principal_a, open_rou
                 assert after == before
 
 
-@given(lock=st.one_of(st.just("1"), text), extra=st.dictionaries(text, value, max_size=3))
+@given(
+    lock=st.one_of(st.just("1"), text),
+    extra=st.dictionaries(
+        st.sampled_from(["v-idp", "v-fidus", "c-idp", "v-no-such-code", "save", "next"]),
+        value,
+        max_size=3,
+    ),
+)
 @PROPERTY
 def test_self_assessment_submit_from_the_review(
     client, editor_a, principal_a, open_round, lock, extra
