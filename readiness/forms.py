@@ -24,10 +24,14 @@ def comment_name(code: str) -> str:
     return f"c-{code}"
 
 
-def parse_answers(indicators: list[Indicator], data) -> tuple[dict, dict, dict[str, str]]:
+def parse_answers(
+    indicators: list[Indicator], data, *, other_steps: frozenset[str] = frozenset()
+) -> tuple[dict, dict, dict[str, str]]:
     """POST data → (answers for the service, raw values to show again, unreadable numbers).
 
-    Values for codes outside the framework are passed on, so the service refuses them.
+    `indicators` are the questions of the step posted; values for the framework's other steps
+    (`other_steps`) are not read there. Values for codes outside the framework are passed on,
+    so the service refuses them.
     """
     answers: dict = {}
     raw: dict = {}
@@ -62,7 +66,7 @@ def parse_answers(indicators: list[Indicator], data) -> tuple[dict, dict, dict[s
             value = text or None
         answers[code] = {"value": value if value != "" else None, "comment": comment}
     for key in data:
-        if key.startswith("v-") and key[2:] not in known:
+        if key.startswith("v-") and key[2:] not in known and key[2:] not in other_steps:
             answers[key[2:]] = {"value": data.get(key), "comment": ""}
     return answers, raw, errors
 

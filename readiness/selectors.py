@@ -181,6 +181,69 @@ def versions_of(assessment: Assessment):
     )
 
 
+# Submissions are numbered on their own: the stored `number` also counts every draft save, so
+# the first submission after two drafts is stored as 3 but is "version 1" to everyone.
+
+
+def submission_number(version: AssessmentVersion | None) -> int | None:
+    """The submission's place among the assessment's submissions (1, 2, …); None for a draft."""
+    if version is None or version.kind != AssessmentVersion.Kind.SUBMITTED:
+        return None
+    return AssessmentVersion.objects.filter(
+        assessment_id=version.assessment_id,
+        kind=AssessmentVersion.Kind.SUBMITTED,
+        number__lte=version.number,
+    ).count()
+
+
+def submission_numbers(versions) -> dict[int, int]:
+    """{stored number: submission number} for a complete list of one assessment's versions."""
+    submitted = sorted(v.number for v in versions if v.kind == AssessmentVersion.Kind.SUBMITTED)
+    return {number: place for place, number in enumerate(submitted, start=1)}
+
+
+def submitted_version(assessment: Assessment, submission: int) -> AssessmentVersion | None:
+    """The assessment's n-th submission, as receipts and their links number it."""
+    if submission < 1:
+        return None
+    return (
+        assessment.versions.filter(kind=AssessmentVersion.Kind.SUBMITTED)
+        .select_related("created_by")
+        .order_by("number")[submission - 1 : submission]
+        .first()
+    )
+
+
+@dataclass
+class Step:
+    """One area of the framework as a step of the form, with how much of it is answered."""
+
+    number: int
+    area: Any
+    indicators: list[Indicator]
+    progress: Progress
+
+    @property
+    def is_complete(self) -> bool:
+        return self.progress.answered == self.progress.total
+
+    @property
+    def is_ready(self) -> bool:
+        """Every required question answered (optional ones may be left)."""
+        return self.progress.required_left == 0 and self.progress.answered > 0
+
+    @property
+    def is_started(self) -> bool:
+        return self.progress.answered > 0
+
+
+def steps_for(indicators: list[Indicator], answers: dict) -> list[Step]:
+    return [
+        Step(number=n, area=area, indicators=items, progress=progress(items, answers))
+        for n, (area, items) in enumerate(group_by_area(indicators), start=1)
+    ]
+
+
 # ---------------------------------------------------------------- staff
 
 
@@ -189,6 +252,49 @@ def principals_not_submitted(reporting_round: ReportingRound):
         round=reporting_round, state=Assessment.State.SUBMITTED
     ).values("principal_id")
     return Principal.objects.active().exclude(pk__in=submitted).order_by("name")
+
+
+@dataclass
+class ReminderPlan:
+    """Who a reminder run would e-mail now; the confirmation page and the run read the same."""
+
+    targets: list[tuple[Principal, list[str]]]
+    skipped_recent: int
+    skipped_no_address: int
+
+    @property
+    def recipient_count(self) -> int:
+        return len({email for _principal, emails in self.targets for email in emails})
+
+
+def reminder_plan(reporting_round: ReportingRound, *, now, interval) -> ReminderPlan:
+    """Organisers that have not submitted, less those reminded within `interval` and those
+    without any address; each with its active members' addresses, else its own."""
+    targets = list(principals_not_submitted(reporting_round))
+    recent = set(
+        Reminder.objects.filter(round=reporting_round, sent_at__gt=now - interval).values_list(
+            "principal_id", flat=True
+        )
+    )
+    emails: dict[int, set[str]] = {}
+    for principal_id, email in Membership.objects.filter(
+        principal__in=[p.pk for p in targets], user__is_active=True
+    ).values_list("principal_id", "user__email"):
+        if email:
+            emails.setdefault(principal_id, set()).add(email)
+    plan = ReminderPlan(targets=[], skipped_recent=0, skipped_no_address=0)
+    for principal in targets:
+        if principal.pk in recent:
+            plan.skipped_recent += 1
+            continue
+        recipients = sorted(emails.get(principal.pk, ())) or (
+            [principal.email] if principal.email else []
+        )
+        if not recipients:
+            plan.skipped_no_address += 1
+            continue
+        plan.targets.append((principal, recipients))
+    return plan
 
 
 def round_counts(reporting_round: ReportingRound, principals=None) -> dict[str, int]:

@@ -460,13 +460,16 @@ def assessment_save_draft(
         assessment.save()
         if reopened:
             record(actor=actor, subject=assessment, action=Action.REOPENED)
-        record(
-            actor=actor,
-            subject=assessment,
-            action=Action.DRAFT_SAVED,
-            changes={"version": [None, version.number]},
-        )
+        # No version number: only submissions have one that people see (see submit below).
+        record(actor=actor, subject=assessment, action=Action.DRAFT_SAVED)
     return assessment
+
+
+def draft_changes(assessment: Assessment | None, answers: dict) -> bool:
+    """Whether saving these answers would change what the form opens with; an unchanged
+    step (paging through the form) saves no new version and does not reopen a submission."""
+    working = assessment.working if assessment else None
+    return _clean(answers) != (working.answers if working else {})
 
 
 def assessment_submit(
@@ -490,6 +493,15 @@ def assessment_submit(
         )
         if errors:
             raise ValidationError(errors)
+        if (
+            assessment.state == Assessment.State.SUBMITTED
+            and assessment.draft_id is None
+            and _clean(answers) == assessment.current.answers
+        ):
+            raise ValidationError(
+                _("Nothing has changed since version %(number)s was submitted.")
+                % {"number": selectors.submission_number(assessment.current)}
+            )
         old_state = assessment.get_state_display()
         version = _new_version(
             assessment=assessment,
@@ -503,16 +515,19 @@ def assessment_submit(
         assessment.returned_comment = ""
         assessment.version += 1
         assessment.save()
+        submission = selectors.submission_number(version)
         record(
             actor=actor,
             subject=assessment,
             action=Action.SUBMITTED,
             changes={
                 "state": [str(old_state), str(assessment.get_state_display())],
-                "version": [None, version.number],
+                "version": [None, submission],
             },
         )
-        transaction.on_commit(lambda: _send_receipt(assessment=assessment, version=version))
+        transaction.on_commit(
+            lambda: _send_receipt(assessment=assessment, version=version, submission=submission)
+        )
     return version
 
 
@@ -564,18 +579,19 @@ def _mail(template: str, context: dict, recipients: list[str]) -> EmailMessage:
     return EmailMessage(subject, body, None, recipients)
 
 
-def _send_receipt(*, assessment: Assessment, version: AssessmentVersion) -> None:
+def _send_receipt(*, assessment: Assessment, version: AssessmentVersion, submission: int) -> None:
     recipients = _editor_emails(assessment.principal)
     if not recipients:
         return
     context = {
         "assessment": assessment,
         "version": version,
+        "submission": submission,
         "url": _url(
             "readiness:assessment-receipt",
             principal_pk=assessment.principal_id,
             round_pk=assessment.round_id,
-            number=version.number,
+            number=submission,
         ),
     }
     mailers.default.send_messages([_mail("receipt", context, recipients)])
@@ -603,6 +619,10 @@ class ReminderResult:
     skipped_recent: int = 0
     skipped_no_address: int = 0
 
+    @property
+    def recipient_count(self) -> int:
+        return len({email for reminder in self.sent for email in reminder.recipients})
+
 
 def reminders_send(*, reporting_round: ReportingRound, actor, now=None) -> ReminderResult:
     """One e-mail per organiser that has not submitted; none to one reminded in the last 24 h.
@@ -615,41 +635,22 @@ def reminders_send(*, reporting_round: ReportingRound, actor, now=None) -> Remin
         reporting_round = ReportingRound.objects.select_for_update().get(pk=reporting_round.pk)
         if not reporting_round.is_open:
             raise ValidationError(_("Reminders can only be sent while the round is open."))
-        targets = list(selectors.principals_not_submitted(reporting_round))
-        recent = set(
-            Reminder.objects.filter(
-                round=reporting_round, sent_at__gt=now - REMINDER_INTERVAL
-            ).values_list("principal_id", flat=True)
-        )
-        emails: dict[int, set[str]] = {}
-        for principal_id, email in Membership.objects.filter(
-            principal__in=[p.pk for p in targets], user__is_active=True
-        ).values_list("principal_id", "user__email"):
-            if email:
-                emails.setdefault(principal_id, set()).add(email)
+        plan = selectors.reminder_plan(reporting_round, now=now, interval=REMINDER_INTERVAL)
+        result.skipped_recent = plan.skipped_recent
+        result.skipped_no_address = plan.skipped_no_address
         label = _label(actor) if hasattr(actor, "get_username") else str(actor)
-        reminders = []
-        for principal in targets:
-            if principal.pk in recent:
-                result.skipped_recent += 1
-                continue
-            recipients = sorted(emails.get(principal.pk, ())) or (
-                [principal.email] if principal.email else []
+        reminders = [
+            Reminder(
+                round=reporting_round,
+                principal=principal,
+                sent_at=now,
+                sent_by_label=label,
+                recipients=recipients,
             )
-            if not recipients:
-                result.skipped_no_address += 1
-                continue
-            reminders.append(
-                Reminder(
-                    round=reporting_round,
-                    principal=principal,
-                    sent_at=now,
-                    sent_by_label=label,
-                    recipients=recipients,
-                )
-            )
+            for principal, recipients in plan.targets
+        ]
         result.sent = Reminder.objects.bulk_create(reminders)
-        names = {p.pk: p for p in targets}
+        names = {principal.pk: principal for principal, _recipients in plan.targets}
         for reminder in result.sent:
             record(
                 actor=actor,

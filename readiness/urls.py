@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import form_views, views
 
 app_name = "readiness"
 
@@ -20,7 +20,8 @@ urlpatterns = [
     path("ramverk/<int:pk>/publicera/", views.framework_publish, name="framework-publish"),
     path("indikator/<int:pk>/andra/", views.indicator_edit, name="indicator-edit"),
     path(ASSESSMENT, views.assessment_detail, name="assessment-detail"),
-    path(ASSESSMENT + "fyll-i/", views.assessment_edit, name="assessment-edit"),
+    path(ASSESSMENT + "fyll-i/", form_views.assessment_edit, name="assessment-edit"),
+    path(ASSESSMENT + "fyll-i/granska/", form_views.assessment_review, name="assessment-review"),
     path(ASSESSMENT + "kvitto/<int:number>/", views.assessment_receipt, name="assessment-receipt"),
     path(ASSESSMENT + "historik/", views.assessment_history, name="assessment-history"),
     path(ASSESSMENT + "atgardsplan/", views.assessment_action_plan, name="assessment-action-plan"),

@@ -1,17 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
-from portal.concurrency import EditConflict
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
 from principals import access
 from principals.models import Principal
@@ -24,10 +26,6 @@ from .forms import (
     OverviewFilterForm,
     ReturnForm,
     RoundForm,
-    comment_name,
-    parse_answers,
-    raw_from_answers,
-    value_name,
 )
 from .models import Assessment, FrameworkVersion, Indicator, ReportingRound
 
@@ -81,137 +79,12 @@ def assessment_detail(request, principal_pk, round_pk):
                 for area, items in selectors.group_by_area(indicators)
             ],
             "return_form": ReturnForm(),
+            "current_number": selectors.submission_number(assessment.current)
+            if assessment
+            else None,
         }
     )
     return render(request, "readiness/assessment_detail.html", context)
-
-
-def _questions(indicators, raw, errors, previous_answers):
-    questions = []
-    for indicator in indicators:
-        entry = raw.get(indicator.code) or {}
-        value = entry.get("value", [] if indicator.answer_type == Types.MULTI_CHOICE else "")
-        selected = set(value) if isinstance(value, list) else {value}
-        options = [
-            {
-                "value": option_value,
-                "label": label,
-                "checked": option_value in selected,
-                "id": f"q-{indicator.code}-{index}",
-            }
-            for index, (option_value, label) in enumerate(indicator.options())
-        ]
-        questions.append(
-            {
-                "indicator": indicator,
-                "id": f"q-{indicator.code}",
-                "name": value_name(indicator.code),
-                "comment_name": comment_name(indicator.code),
-                "value": value if isinstance(value, str) else "",
-                "options": options,
-                "comment": entry.get("comment", ""),
-                "error": errors.get(indicator.code),
-                "previous": selectors.display_value(
-                    indicator, (previous_answers.get(indicator.code) or {}).get("value")
-                ),
-            }
-        )
-    return questions
-
-
-@login_required
-def assessment_edit(request, principal_pk, round_pk):
-    principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
-    if not access.is_editor_member(request.user, principal):
-        raise PermissionDenied
-    assessment = selectors.assessment_for(principal, reporting_round)
-    if not services.is_editable(assessment, reporting_round) and request.method != "POST":
-        messages.warning(request, _("The round is closed: the answers can no longer be changed."))
-        return redirect(
-            "readiness:assessment-detail", principal_pk=principal.pk, round_pk=reporting_round.pk
-        )
-    indicators = selectors.indicators_for(reporting_round.framework_version)
-    previous = selectors.previous_assessment(principal, reporting_round)
-    previous_answers = previous.current.answers if previous else {}
-    working = assessment.working if assessment else None
-    lock = assessment.version if assessment else 1
-    errors: dict[str, str] = {}
-    conflict_rows = None
-    if request.method == "POST":
-        answers, raw, errors = parse_answers(indicators, request.POST)
-        lock = request.POST.get("lock", lock)
-        if not errors:
-            try:
-                return _save_or_submit(request, principal, reporting_round, answers, lock)
-            except EditConflict as conflict:
-                theirs = conflict.current.working
-                conflict_rows = selectors.diff_answers(
-                    indicators, theirs.answers if theirs else {}, answers
-                )
-                lock = conflict.current.version
-                assessment = conflict.current
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    errors = {code: " ".join(msgs) for code, msgs in exc.message_dict.items()}
-                else:
-                    errors = {"__all__": " ".join(exc.messages)}
-            except ValueError:
-                errors = {"__all__": _("The form could not be read. Reload the page.")}
-    else:
-        raw = raw_from_answers(working.answers if working else {})
-    questions = _questions(indicators, raw, errors, previous_answers)
-    by_code = {q["indicator"].code: q for q in questions}
-    context = _base_context(request, principal, reporting_round, assessment)
-    current_answers = {
-        code: {"value": value.get("value")} for code, value in raw.items() if value.get("value")
-    }
-    context.update(
-        {
-            "groups": [
-                (area, [by_code[i.code] for i in items])
-                for area, items in selectors.group_by_area(indicators)
-            ],
-            "error_list": [
-                {"anchor": q["id"], "label": q["indicator"].question, "message": q["error"]}
-                for q in questions
-                if q["error"]
-            ],
-            "general_error": errors.get("__all__"),
-            "conflict_rows": conflict_rows,
-            "lock": lock,
-            "previous": previous,
-            "progress": selectors.progress(indicators, current_answers),
-        }
-    )
-    return render(request, "readiness/assessment_form.html", context)
-
-
-def _save_or_submit(request, principal, reporting_round, answers, lock):
-    if "submit" in request.POST:
-        version = services.assessment_submit(
-            principal=principal,
-            reporting_round=reporting_round,
-            answers=answers,
-            seen_version=lock,
-            actor=request.user,
-        )
-        return redirect(
-            "readiness:assessment-receipt",
-            principal_pk=principal.pk,
-            round_pk=reporting_round.pk,
-            number=version.number,
-        )
-    services.assessment_save_draft(
-        principal=principal,
-        reporting_round=reporting_round,
-        answers=answers,
-        seen_version=lock,
-        actor=request.user,
-    )
-    messages.success(request, _("The draft is saved. You can come back and continue at any time."))
-    return redirect(
-        "readiness:assessment-edit", principal_pk=principal.pk, round_pk=reporting_round.pk
-    )
 
 
 @login_required
@@ -220,11 +93,11 @@ def assessment_receipt(request, principal_pk, round_pk, number):
     assessment = selectors.assessment_for(principal, reporting_round)
     if assessment is None:
         raise Http404
-    version = get_object_or_404(
-        assessment.versions.select_related("created_by"), number=number, kind="submitted"
-    )
+    version = selectors.submitted_version(assessment, number)
+    if version is None:
+        raise Http404
     context = _base_context(request, principal, reporting_round, assessment)
-    context["version"] = version
+    context.update({"version": version, "submission": number})
     return render(request, "readiness/assessment_receipt.html", context)
 
 
@@ -246,14 +119,40 @@ def assessment_history(request, principal_pk, round_pk):
     if new is None and versions:
         new = versions[0]
     if old is None and len(versions) > 1:
-        old = next((v for v in versions if v.number < new.number), None)
+        # By default: what changed since the submission before, else since the version before.
+        older = [v for v in versions if v.number < new.number]
+        old = next((v for v in older if v.kind == v.Kind.SUBMITTED), None) or next(
+            iter(older), None
+        )
     diff_rows = None
     if new is not None and old is not None:
         indicators = selectors.indicators_for(reporting_round.framework_version)
         diff_rows = selectors.diff_answers(indicators, old.answers, new.answers)
+    numbers = selectors.submission_numbers(versions)
     context = _base_context(request, principal, reporting_round, assessment)
-    context.update({"versions": versions, "old": old, "new": new, "diff_rows": diff_rows})
+    context.update(
+        {
+            "versions": [
+                {"version": v, "submission": numbers.get(v.number), "label": _label(v, numbers)}
+                for v in versions
+            ],
+            "old": old,
+            "new": new,
+            "old_label": _label(old, numbers) if old else "",
+            "new_label": _label(new, numbers) if new else "",
+            "diff_rows": diff_rows,
+        }
+    )
     return render(request, "readiness/assessment_history.html", context)
+
+
+def _label(version, numbers: dict[int, int]) -> str:
+    """How a version is named in running text: submissions by their number, drafts by time."""
+    if version.number in numbers:
+        return _("version %(number)s") % {"number": numbers[version.number]}
+    return _("the draft saved %(when)s") % {
+        "when": date_format(timezone.localtime(version.created_at), "SHORT_DATETIME_FORMAT")
+    }
 
 
 def _answers_for_output(assessment):
@@ -264,6 +163,11 @@ def _answers_for_output(assessment):
     return version, (version.answers if version else {})
 
 
+def _output_context(version) -> dict:
+    """The version an output is based on, named the same way in every format."""
+    return {"version": version, "submission": selectors.submission_number(version)}
+
+
 @login_required
 def assessment_action_plan(request, principal_pk, round_pk):
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
@@ -271,7 +175,8 @@ def assessment_action_plan(request, principal_pk, round_pk):
     version, answers = _answers_for_output(assessment)
     indicators = selectors.indicators_for(reporting_round.framework_version)
     context = _base_context(request, principal, reporting_round, assessment)
-    context.update({"version": version, "plan": selectors.action_plan(indicators, answers)})
+    context.update(_output_context(version))
+    context["plan"] = selectors.action_plan(indicators, answers)
     return render(request, "readiness/assessment_action_plan.html", context)
 
 
@@ -311,6 +216,7 @@ def assessment_export_csv(request, principal_pk, round_pk):
         ]
     )
     status = version.get_kind_display() if version else ""
+    submission = selectors.submission_number(version) or ""
     for row in rows:
         indicator = row["indicator"]
         writer.writerow(
@@ -322,7 +228,7 @@ def assessment_export_csv(request, principal_pk, round_pk):
                 row["comment"],
                 _("Yes") if indicator.required else _("No"),
                 _("Yes") if indicator.is_dnp else _("No"),
-                version.number if version else "",
+                submission,
                 status,
             ]
         )
@@ -347,7 +253,7 @@ def assessment_export_pdf(request, principal_pk, round_pk):
         {
             "principal": principal,
             "round": reporting_round,
-            "version": version,
+            **_output_context(version),
             "groups": groups,
             "printed": timezone.localtime(),
         },
@@ -378,7 +284,12 @@ def assessment_return(request, principal_pk, round_pk):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(
-                request, _("The self-assessment was returned and the organiser's editors told.")
+                request,
+                _(
+                    "The self-assessment of %(principal)s was returned for correction and its "
+                    "editors were told by e-mail."
+                )
+                % {"principal": principal.name},
             )
             return redirect(
                 "readiness:assessment-detail", principal_pk=principal.pk, round_pk=round_pk
@@ -411,7 +322,9 @@ def round_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The round was created."))
+            messages.success(
+                request, _("The round %(name)s was created.") % {"name": reporting_round.name}
+            )
             return redirect("readiness:round-detail", pk=reporting_round.pk)
     return render(request, "readiness/round_form.html", {"form": form})
 
@@ -458,26 +371,90 @@ def round_detail(request, pk):
 
 
 def _round_action(request, pk, action, success):
+    """Run a round service; `success` names what was done, from the round as it is now."""
     reporting_round = get_object_or_404(ReportingRound, pk=pk)
     try:
-        action(reporting_round)
+        changed = action(reporting_round)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, success)
+        messages.success(request, success(changed))
     return redirect("readiness:round-detail", pk=pk)
+
+
+def _confirm(request, *, title, facts, button, action, cancel, warning=True):
+    """The page between a first POST and the real one: what the action touches, in numbers."""
+    return render(
+        request,
+        "readiness/confirm.html",
+        {
+            "title": title,
+            "facts": facts,
+            "button": button,
+            "action": action,
+            "cancel": cancel,
+            "warning": warning,
+        },
+    )
+
+
+def _organisers(n: int) -> str:
+    return ngettext("%(n)s school organiser", "%(n)s school organisers", n) % {"n": n}
+
+
+def _recipients(n: int) -> str:
+    return ngettext("%(n)s recipient", "%(n)s recipients", n) % {"n": n}
 
 
 @require_POST
 @permission_required(MANAGE_ROUNDS)
 def round_remind(request, pk):
+    """The first POST only shows who would be reminded; the confirmed one sends."""
     reporting_round = get_object_or_404(ReportingRound, pk=pk)
+    if not reporting_round.is_open:
+        messages.error(request, _("Reminders can only be sent while the round is open."))
+        return redirect("readiness:round-detail", pk=pk)
+    if request.POST.get("confirm") != "1":
+        plan = selectors.reminder_plan(
+            reporting_round, now=timezone.now(), interval=services.REMINDER_INTERVAL
+        )
+        facts = [
+            _("A reminder goes to %(organisers)s (%(recipients)s).")
+            % {
+                "organisers": _organisers(len(plan.targets)),
+                "recipients": _recipients(plan.recipient_count),
+            }
+            if plan.targets
+            else _("No organiser is to be reminded right now.")
+        ]
+        if plan.skipped_recent:
+            facts.append(
+                _("Left out: %(organisers)s that got a reminder less than 24 hours ago.")
+                % {"organisers": _organisers(plan.skipped_recent)}
+            )
+        if plan.skipped_no_address:
+            facts.append(
+                _("Left out: %(organisers)s without an e-mail address.")
+                % {"organisers": _organisers(plan.skipped_no_address)}
+            )
+        return _confirm(
+            request,
+            title=_("Send reminders in %(name)s?") % {"name": reporting_round.name},
+            facts=facts,
+            button=_("Send the reminders") if plan.targets else "",
+            action=reverse("readiness:round-remind", args=[pk]),
+            cancel=reverse("readiness:round-detail", args=[pk]),
+            warning=False,
+        )
     try:
         result = services.reminders_send(reporting_round=reporting_round, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        text = _("Reminders sent to %(sent)s organisers.") % {"sent": len(result.sent)}
+        text = _("Reminders were sent to %(organisers)s (%(recipients)s).") % {
+            "organisers": _organisers(len(result.sent)),
+            "recipients": _recipients(result.recipient_count),
+        }
         if result.skipped_recent:
             text += " " + _(
                 "%(n)s were not reminded again: they got a reminder less than 24 hours ago."
@@ -501,18 +478,52 @@ def round_extend(request, pk):
         lambda r: services.round_extend(
             reporting_round=r, closes_on=form.cleaned_data["closes_on"], actor=request.user
         ),
-        _("The closing date was changed."),
+        lambda r: (
+            _("The round %(name)s is open until %(date)s.")
+            % {"name": r.name, "date": date_format(r.closes_on, "DATE_FORMAT")}
+        ),
     )
 
 
 @require_POST
 @permission_required(MANAGE_ROUNDS)
 def round_close(request, pk):
+    """Closing stops every organiser that has not submitted: confirmed first, with numbers."""
+    reporting_round = get_object_or_404(ReportingRound, pk=pk)
+    if reporting_round.status == ReportingRound.Status.CLOSED:
+        messages.error(request, _("The round is already closed."))
+        return redirect("readiness:round-detail", pk=pk)
+    counts = selectors.round_counts(reporting_round)
+    waiting = counts["total"] - counts["submitted"]
+    if request.POST.get("confirm") != "1":
+        return _confirm(
+            request,
+            title=_("Close %(name)s now?") % {"name": reporting_round.name},
+            facts=[
+                _("%(submitted)s of %(total)s school organisers have submitted.")
+                % {"submitted": counts["submitted"], "total": counts["total"]},
+                _(
+                    "Not submitted: %(organisers)s. When the round is closed they can no longer "
+                    "change or submit their answers."
+                )
+                % {"organisers": _organisers(waiting)},
+                _(
+                    "You can reopen the round by giving it a new closing date, as long as its "
+                    "figures have not been published."
+                ),
+            ],
+            button=_("Close the round now"),
+            action=reverse("readiness:round-close", args=[pk]),
+            cancel=reverse("readiness:round-detail", args=[pk]),
+        )
     return _round_action(
         request,
         pk,
         lambda r: services.round_close(reporting_round=r, actor=request.user),
-        _("The round is closed."),
+        lambda r: (
+            _("The round %(name)s is closed; %(organisers)s had not submitted.")
+            % {"name": r.name, "organisers": _organisers(waiting)}
+        ),
     )
 
 
@@ -523,7 +534,10 @@ def round_open(request, pk):
         request,
         pk,
         lambda r: services.round_open(reporting_round=r, actor=request.user),
-        _("The round is open."),
+        lambda r: (
+            _("The round %(name)s is open from today, %(date)s.")
+            % {"name": r.name, "date": date_format(r.opens_on, "DATE_FORMAT")}
+        ),
     )
 
 
@@ -565,7 +579,11 @@ def framework_copy(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("A new draft version was made. Edit it, then publish it."))
+            messages.success(
+                request,
+                _("The draft version %(name)s was made. Edit it, then publish it.")
+                % {"name": copy.name},
+            )
             return redirect("readiness:framework-detail", pk=copy.pk)
     else:
         messages.error(request, _("Give the new version a name."))
@@ -575,13 +593,48 @@ def framework_copy(request, pk):
 @require_POST
 @permission_required(MANAGE_ROUNDS)
 def framework_publish(request, pk):
+    """Publishing cannot be undone: the first POST says what it freezes, the confirmed one acts."""
     framework = get_object_or_404(FrameworkVersion, pk=pk)
+    if framework.is_published:
+        messages.error(
+            request,
+            _("A published framework version cannot be changed. Make a new version by copying it."),
+        )
+        return redirect("readiness:framework-detail", pk=pk)
+    areas = framework.areas.count()
+    indicators = framework.indicators.count()
+    if indicators and request.POST.get("confirm") != "1":  # without any, the service refuses
+        return _confirm(
+            request,
+            title=_("Publish %(name)s?") % {"name": framework.name},
+            facts=[
+                ngettext(
+                    "The version has %(n)s indicator",
+                    "The version has %(n)s indicators",
+                    indicators,
+                )
+                % {"n": indicators}
+                + " "
+                + ngettext("in %(n)s area.", "in %(n)s areas.", areas) % {"n": areas},
+                _(
+                    "Once published it cannot be changed or unpublished; it can then be used in "
+                    "new rounds. To change it later, make a new version by copying it."
+                ),
+            ],
+            button=_("Publish the version"),
+            action=reverse("readiness:framework-publish", args=[pk]),
+            cancel=reverse("readiness:framework-detail", args=[pk]),
+        )
     try:
         services.framework_publish(framework=framework, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The version is published and can no longer be changed."))
+        messages.success(
+            request,
+            _("The version %(name)s is published and can no longer be changed.")
+            % {"name": framework.name},
+        )
     return redirect("readiness:framework-detail", pk=pk)
 
 
@@ -607,6 +660,8 @@ def indicator_edit(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The indicator was saved."))
+            messages.success(
+                request, _("The indicator %(code)s was saved.") % {"code": indicator.code}
+            )
             return redirect("readiness:framework-detail", pk=indicator.framework_id)
     return render(request, "readiness/indicator_form.html", {"form": form, "indicator": indicator})

@@ -317,6 +317,12 @@ RULES = [
         scoped=True,
     ),
     Rule(
+        "readiness:assessment-review",
+        expect(reader=(FORBIDDEN, NOT_FOUND), editor=(OK, NOT_FOUND), staff=FORBIDDEN),
+        args=assessment,
+        scoped=True,
+    ),
+    Rule(
         "readiness:assessment-receipt",
         ANSWERS_VIEW,
         args=lambda w, owner: assessment(w, owner, number=1),

@@ -151,6 +151,7 @@ SWEDISH_ERRORS = (
     "Det finns ett problem",
     "Någon annan har ändrat",
     "har ändrats av någon annan",
+    "Någon annan sparade",
     "Ange ett",
     "Välj ",
 )

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.models import AuditEvent
-from readiness.models import AssessmentVersion, Indicator
+from readiness.models import Indicator
 from readiness.services import framework_copy
 
 from .hostile import PROPERTY, check, counts, hostile_payload, rollback, snapshot, text, value
@@ -30,7 +30,7 @@ def answer(indicator: Indicator) -> st.SearchStrategy:
 
 @st.composite
 def assessment_post(draw, indicators, lock):
-    data = {draw(st.sampled_from(["save", "submit"])): "1"}
+    data = {draw(st.sampled_from(["save", "next", "previous", "review", "submit"])): "1"}
     data["lock"] = draw(st.one_of(st.just(str(lock)), text))
     for indicator in indicators:
         if draw(st.booleans()):
@@ -51,14 +51,43 @@ def test_self_assessment_save_and_submit(client, editor_a, principal_a, open_rou
         "readiness:assessment-edit",
         kwargs={"principal_pk": principal_a.pk, "round_pk": open_round.pk},
     )
+    url += f"?steg={data.draw(st.integers(1, open_round.framework_version.areas.count()))}"
     payload = data.draw(assessment_post(indicators, 1))
     with rollback():
         before = counts()
         response = client.post(url, payload)
         if check(response, before):
-            # Exactly one new version and its event; nothing else half-written.
-            assert AssessmentVersion.objects.count() == before["readiness.AssessmentVersion"] + 1
-            assert AuditEvent.objects.count() == before["portal.AuditEvent"] + 1
+            # Exactly one new version and its event, or, when the step's answers are as saved
+            # (paging through the form), nothing written at all; nothing half-written.
+            after = counts()
+            versions = after["readiness.AssessmentVersion"] - before["readiness.AssessmentVersion"]
+            events = AuditEvent.objects.count() - before["portal.AuditEvent"]
+            assert (versions, events) in ((1, 1), (0, 0))
+            if versions == 0:
+                assert after == before
+
+
+@given(
+    lock=st.one_of(st.just("1"), text),
+    extra=st.dictionaries(
+        st.sampled_from(["v-idp", "v-fidus", "c-idp", "v-no-such-code", "save", "next"]),
+        value,
+        max_size=3,
+    ),
+)
+@PROPERTY
+def test_self_assessment_submit_from_the_review(
+    client, editor_a, principal_a, open_round, lock, extra
+):
+    """Nothing is saved yet, so every submission is refused, whatever else is posted."""
+    client.force_login(editor_a, backend="portal.backends.PortalModelBackend")
+    url = reverse(
+        "readiness:assessment-review",
+        kwargs={"principal_pk": principal_a.pk, "round_pk": open_round.pk},
+    )
+    with rollback():
+        before = counts()
+        assert not check(client.post(url, {**extra, "lock": lock, "submit": "1"}), before)
 
 
 @given(data=st.data())

@@ -62,7 +62,7 @@ def count(client, url):
 
 @pytest.mark.parametrize(
     "page",
-    ["edit", "history", "detail", "action-plan", "overview", "principal", "round-list"],
+    ["edit", "review", "history", "detail", "action-plan", "overview", "principal", "round-list"],
 )
 def test_pages_are_flat(client, login, staff, page):
     results = []
@@ -75,6 +75,7 @@ def test_pages_are_flat(client, login, staff, page):
         kwargs = {"principal_pk": principal.pk, "round_pk": reporting_round.pk}
         url = {
             "edit": reverse("readiness:assessment-edit", kwargs=kwargs),
+            "review": reverse("readiness:assessment-review", kwargs=kwargs),
             "history": reverse("readiness:assessment-history", kwargs=kwargs),
             "detail": reverse("readiness:assessment-detail", kwargs=kwargs),
             "action-plan": reverse("readiness:assessment-action-plan", kwargs=kwargs),

@@ -368,3 +368,56 @@ def test_two_simultaneous_submits_make_exactly_one_version(postgres_only):
     assert sorted(outcomes) == ["conflict", "ok"]
     assert AssessmentVersion.objects.filter(kind="submitted").count() == 1
     assert Assessment.objects.get().version == 2
+
+
+def test_submissions_are_numbered_from_1_however_many_drafts_came_first(
+    principal_a, editor_a, open_round, framework
+):
+    kwargs = {"principal": principal_a, "reporting_round": open_round, "actor": editor_a}
+    assessment = services.assessment_save_draft(answers={}, seen_version=1, **kwargs)
+    assessment = services.assessment_save_draft(
+        answers={"idp": {"value": "own", "comment": ""}}, seen_version=assessment.version, **kwargs
+    )
+    first = services.assessment_submit(
+        answers=complete_answers(framework), seen_version=assessment.version, **kwargs
+    )
+    assert first.number == 3 and selectors.submission_number(first) == 1
+    assessment.refresh_from_db()
+    second = services.assessment_submit(
+        answers=complete_answers(framework, fidus="achieved"),
+        seen_version=assessment.version,
+        **kwargs,
+    )
+    assert selectors.submission_number(second) == 2
+    assert selectors.submitted_version(assessment, 1) == first
+    assert selectors.submitted_version(assessment, 2) == second
+    assert selectors.submitted_version(assessment, 3) is None
+    assert selectors.submitted_version(assessment, 0) is None
+    assert selectors.submission_number(AssessmentVersion.objects.get(number=1)) is None
+    versions = list(selectors.versions_of(assessment))
+    assert selectors.submission_numbers(versions) == {3: 1, 4: 2}
+    events = AuditEvent.objects.filter(action="submitted").order_by("id")
+    assert [e.changes["version"] for e in events] == [[None, 1], [None, 2]]
+
+
+def test_the_same_answers_cannot_be_submitted_twice(principal_a, editor_a, open_round, framework):
+    kwargs = {"principal": principal_a, "reporting_round": open_round, "actor": editor_a}
+    services.assessment_submit(answers=complete_answers(framework), seen_version=1, **kwargs)
+    assessment = Assessment.objects.get()
+    with pytest.raises(ValidationError, match="Inget har ändrats sedan version 1"):
+        services.assessment_submit(
+            answers=complete_answers(framework), seen_version=assessment.version, **kwargs
+        )
+    assert AssessmentVersion.objects.count() == 1
+
+
+def test_draft_changes_compares_with_what_the_form_opens(
+    principal_a, editor_a, open_round, framework
+):
+    answers = {"idp": {"value": "own", "comment": ""}}
+    assert services.draft_changes(None, answers)
+    assert not services.draft_changes(None, {"idp": {"value": None, "comment": " "}})
+    kwargs = {"principal": principal_a, "reporting_round": open_round, "actor": editor_a}
+    assessment = services.assessment_save_draft(answers=answers, seen_version=1, **kwargs)
+    assert not services.draft_changes(assessment, {**answers, "fidus": {"value": None}})
+    assert services.draft_changes(assessment, {"idp": {"value": "own", "comment": "Ny"}})
