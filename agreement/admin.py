@@ -3,6 +3,7 @@ which validate it and record it in the history exactly as the portal's own forms
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -77,14 +78,48 @@ def _without(fields: dict, *names: str) -> dict:
     return {k: v for k, v in fields.items() if k not in names}
 
 
+class AgreementStatusFilter(admin.SimpleListFilter):
+    """The status is derived, so the filter asks the same questions the model does."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Agreement.Status.choices
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        value = self.value()
+        if value == Agreement.Status.ACTIVE:
+            return queryset.active_on(today)
+        if value == Agreement.Status.ENDED:
+            return queryset.ended_on(today)
+        if value == Agreement.Status.REPORTED:
+            return queryset.reported()
+        return queryset
+
+
 @admin.register(Agreement)
 class AgreementAdmin(HistoryAdmin):
-    list_display = ["title", "signed_on", "starts_on", "ends_on", "final_report_due", "status"]
-    list_filter = ["status", "is_demo"]
+    list_display = [
+        "title",
+        "signed_on",
+        "starts_on",
+        "ends_on",
+        "final_report_due",
+        "status_display",
+        "reported_on",
+    ]
+    list_filter = [AgreementStatusFilter, "is_demo"]
+    readonly_fields = ["status_display", "reported_on"]
     search_fields = ["title", "registration_number", "description"]
     date_hierarchy = "starts_on"
     filter_horizontal = ["initiatives"]
     inlines = [FundingYearInline, CommitmentInline]
+
+    @admin.display(description=_("status"))
+    def status_display(self, obj: Agreement) -> str:
+        return obj.get_status_display() if obj.pk else "–"
 
     def history_create(self, *, request, obj, form):
         fields, m2m = form_values(form)

@@ -26,7 +26,6 @@ AGREEMENT = {
     "starts_on": datetime.date(2020, 11, 13),
     "ends_on": datetime.date(2022, 12, 31),
     "final_report_due": datetime.date(2023, 2, 28),
-    "status": Agreement.Status.ACTIVE,
     "description": (
         "Överenskommelse mellan staten och SKR om stöd till skolväsendets huvudmän. "
         "Regeringen publicerade den 13 november 2020 och SKR den 18 november 2020. "

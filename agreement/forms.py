@@ -95,7 +95,6 @@ class AgreementForm(ProgrammeForm):
             "starts_on",
             "ends_on",
             "final_report_due",
-            "status",
             "description",
             "initiatives",
         ]

@@ -7,18 +7,40 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.concurrency import VersionedModel
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
 
+class AgreementQuerySet(models.QuerySet):
+    """Status follows from the period and the submission date, so a query can ask for it."""
+
+    def reported(self):
+        return self.filter(reported_on__isnull=False)
+
+    def not_reported(self):
+        return self.filter(reported_on__isnull=True)
+
+    def active_on(self, day: datetime.date):
+        return self.not_reported().filter(ends_on__gte=day)
+
+    def ended_on(self, day: datetime.date):
+        return self.not_reported().filter(ends_on__lt=day)
+
+
 class Agreement(models.Model):
+    """An agreement's status is never stored: it is active until its period ends, then ended,
+    and ended and reported once its final report is submitted (`reported_on`)."""
+
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        ENDED = "ended", _("Ended")
-        REPORTED = "reported", _("Reported")
+        # A context of their own: "Active" alone is an organiser's "Aktiv" in principals.
+        ACTIVE = "active", pgettext_lazy("agreement status", "Active")
+        ENDED = "ended", pgettext_lazy("agreement status", "Ended")
+        REPORTED = "reported", pgettext_lazy("agreement status", "Ended, final report submitted")
 
     title = models.CharField(_("title"), max_length=300)
     registration_number = models.CharField(_("registration number"), max_length=60, blank=True)
@@ -33,14 +55,20 @@ class Agreement(models.Model):
     ends_on = models.DateField(_("period end"))
     final_report_due = models.DateField(_("final report due"))
     description = models.TextField(_("description"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    reported_on = models.DateField(
+        _("final report submitted"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the final report is submitted."),
     )
     initiatives = models.ManyToManyField(
         "Initiative", verbose_name=_("initiatives"), blank=True, related_name="agreements"
     )
     is_demo = models.BooleanField(_("demonstration data"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agreement")
@@ -53,8 +81,22 @@ class Agreement(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agreement:agreement-detail", args=[self.pk])
 
+    def status_on(self, day: datetime.date) -> str:
+        if self.reported_on is not None:
+            return self.Status.REPORTED
+        if self.ends_on is not None and day > self.ends_on:
+            return self.Status.ENDED
+        return self.Status.ACTIVE
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)
+
     def days_to_final_report(self, today: datetime.date | None = None) -> int:
-        return (self.final_report_due - (today or datetime.date.today())).days
+        return (self.final_report_due - (today or timezone.localdate())).days
 
 
 class FundingYear(models.Model):

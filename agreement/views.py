@@ -5,6 +5,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -510,7 +511,7 @@ def activity_list(request):
             "query": query.urlencode(),
             "today": selectors.datetime.date.today(),
             "can_edit": _can_edit(request),
-            "agreements": Agreement.objects.filter(status=Agreement.Status.ACTIVE)
+            "agreements": Agreement.objects.active_on(timezone.localdate())
             if _can_edit(request)
             else [],
         },

@@ -1,7 +1,16 @@
-"""Demo accounts, one per role. Passwords are public on purpose: this is demonstration data."""
+"""Demo accounts, one per role. Passwords are public on purpose: this is demonstration data.
+
+Also the demo's clock: the other apps' demo data is written through the real services at the
+times it would have happened, so created-dates and the history read like a real programme's.
+"""
+
+import datetime
+from contextlib import contextmanager
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from .roles import GOVERNMENT_GROUP, LEAD_GROUP, STAFF_GROUP
 
@@ -21,6 +30,23 @@ ACCOUNTS = [
     ("demo-personal", "Per", "Programhandläggare", STAFF_GROUP, False, "Programpersonal"),
     ("demo-regering", "Rut", "Regeringskansliet", GOVERNMENT_GROUP, False, "Regeringens läsare"),
 ]
+
+
+def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    """A moment on `day` in the portal's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+@contextmanager
+def clock(moment: datetime.datetime):
+    """Run the code inside as if it were `moment`, for demo data only.
+
+    The services, audit events and auto_now fields all read `django.utils.timezone.now`, so
+    moving that one clock dates everything they write, without a time argument on every service.
+    `datetime.date.today()` is left alone: nothing the demo writes depends on it.
+    """
+    with mock.patch.object(timezone, "now", return_value=moment):
+        yield moment
 
 
 def ensure_user(username: str, *, first_name: str, last_name: str, superuser: bool = False):

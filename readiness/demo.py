@@ -1,8 +1,10 @@
-"""Demonstration self-assessments: two closed rounds and one open, with progress over time.
+"""Demonstration self-assessments: closed rounds in 2021 and 2022 (the 2020 agreement's
+period), closed rounds since last autumn and one open now (the current demo agreement's).
 
 Every demo organiser (Principal.is_demo) gets a maturity that grows round by round, so the
-answers improve between rounds the way real ones would. Idempotent: a round that exists is
-left alone. Names end in "(demo)" so nobody mistakes them for real rounds.
+answers improve between rounds the way real ones would; each answer is dated a few days
+before its round closed (or before today in the open round). Idempotent: a round that exists
+is left alone. Names end in "(demo)" so nobody mistakes them for real rounds.
 """
 
 import datetime
@@ -11,6 +13,7 @@ import zlib
 
 from django.utils import timezone
 
+from portal.demo import at, clock
 from principals.models import Membership, Principal
 
 from .models import Assessment, AssessmentVersion, Rating, ReportingRound
@@ -25,16 +28,29 @@ RATING_LADDER = [
 ]
 
 
+def _autumn(year: int) -> tuple[str, datetime.date, datetime.date]:
+    return (
+        f"Uppföljning hösten {year} (demo)",
+        datetime.date(year, 9, 15),
+        datetime.date(year, 11, 15),
+    )
+
+
 def _rounds(today: datetime.date) -> list[tuple[str, datetime.date, datetime.date]]:
-    return [
-        ("Uppföljning våren 2025 (demo)", datetime.date(2025, 3, 1), datetime.date(2025, 4, 30)),
-        ("Uppföljning hösten 2025 (demo)", datetime.date(2025, 9, 15), datetime.date(2025, 11, 15)),
+    """Oldest first; the last one is open today. Only dates: which agreement a round serves
+    follows from its dates (reporting decides that). One closed round a year: publishing a
+    round's figures is the slow part of loading the demo."""
+    year = today.year
+    rounds = [_autumn(2021), _autumn(2022), _autumn(year - 1)]
+    season = "våren" if today.month < 7 else "hösten"
+    rounds.append(
         (
-            "Uppföljning hösten 2026 (demo)",
+            f"Uppföljning {season} {year} (demo)",
             today - datetime.timedelta(days=21),
             today + datetime.timedelta(days=30),
-        ),
-    ]
+        )
+    )
+    return list({name: (name, o, c) for name, o, c in rounds}.values())
 
 
 def _difficulty(principal, indicator) -> float:
@@ -85,21 +101,27 @@ def load(stdout) -> list[tuple[str, str]]:
     ).select_related("user"):
         editors.setdefault(membership.principal_id, membership.user)
 
-    for round_index, (name, opens_on, closes_on) in enumerate(_rounds(today)):
-        reporting_round, created = ReportingRound.objects.get_or_create(
-            name=name,
-            defaults={"opens_on": opens_on, "closes_on": closes_on, "framework_version": framework},
-        )
+    rounds = _rounds(today)
+    for round_index, (name, opens_on, closes_on) in enumerate(rounds):
+        with clock(at(opens_on - datetime.timedelta(days=14), 10, 0)):
+            reporting_round, created = ReportingRound.objects.get_or_create(
+                name=name,
+                defaults={
+                    "opens_on": opens_on,
+                    "closes_on": closes_on,
+                    "framework_version": framework,
+                },
+            )
         if not created or not principals:
             continue
-        is_open = round_index == 2
+        is_open = round_index == len(rounds) - 1
         assessments, versions, plans = [], [], []
         for principal in principals:
             rng = random.Random(zlib.crc32(f"{principal.organisation_number}-{name}".encode()))
             base = random.Random(zlib.crc32(principal.organisation_number.encode())).uniform(
                 0.1, 0.8
             )
-            level = min(1.0, base + 0.15 * round_index)
+            level = min(1.0, base + 0.12 * round_index)
             roll = rng.random()
             if is_open:
                 state = "submitted" if roll < 0.4 else "draft" if roll < 0.7 else None
@@ -116,12 +138,14 @@ def load(stdout) -> list[tuple[str, str]]:
                 if value in ("", None, []):
                     continue
                 answers[indicator.code] = {"value": value, "comment": ""}
-            assessments.append(Assessment(principal=principal, round=reporting_round, state=state))
             when = timezone.make_aware(
                 datetime.datetime.combine(
                     min(closes_on, today) - datetime.timedelta(days=rng.randint(1, 14)),
                     datetime.time(9 + rng.randint(0, 7), rng.randint(0, 59)),
                 )
+            )
+            assessments.append(
+                Assessment(principal=principal, round=reporting_round, state=state, updated_at=when)
             )
             plans.append((state, answers, editors.get(principal.pk), when))
         assessments = Assessment.objects.bulk_create(assessments)
@@ -145,6 +169,8 @@ def load(stdout) -> list[tuple[str, str]]:
             else:
                 assessment.draft = version
             assessment.version = 2
-        Assessment.objects.bulk_update(assessments, ["current", "draft", "version"])
+        for assessment, (_state, _answers, _user, when) in zip(assessments, plans, strict=True):
+            assessment.updated_at = when
+        Assessment.objects.bulk_update(assessments, ["current", "draft", "version", "updated_at"])
         stdout.write(f"  {name}: {len(assessments)} självskattningar av {len(principals)}")
     return []

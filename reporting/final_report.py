@@ -23,6 +23,7 @@ from django.utils.translation import pgettext
 
 from agreement import selectors as agreement_selectors
 from agreement.models import Activity, Agreement, Cost, Deliverable, Milestone
+from portal.models import DemoDataset
 from principals.models import Principal
 from readiness.models import Assessment, Indicator, ReportingRound
 
@@ -315,7 +316,8 @@ def _build(report: FinalReport, now: datetime.datetime) -> ReportContent:
         agreement=agreement,
         generated_at=now,
         parts=parts,
-        is_demo=agreement.is_demo,
+        # A real agreement's report is demo too when demo activities and organisers fill it.
+        is_demo=agreement.is_demo or DemoDataset.objects.exists(),
     )
 
 
@@ -611,9 +613,22 @@ def _change(before, after) -> Decimal | None:
     return after - before if before is not None and after is not None else None
 
 
-def rounds_compared() -> tuple[publication.Published | None, publication.Published | None]:
-    """The first and the latest published round: a report only shows published figures."""
-    published = publication.publications()
+def rounds_of(agreement: Agreement):
+    """The reporting rounds an agreement's final report rests on: those that open within the
+    agreement's period. Rounds carry dates, not an agreement (readiness knows nothing of
+    agreements), so this is the one place that ties the two together."""
+    return ReportingRound.objects.filter(
+        opens_on__gte=agreement.starts_on, opens_on__lte=agreement.ends_on
+    )
+
+
+def rounds_compared(
+    agreement: Agreement,
+) -> tuple[publication.Published | None, publication.Published | None]:
+    """The first and the latest published round of the agreement's period: a report only shows
+    published figures."""
+    ids = set(rounds_of(agreement).values_list("pk", flat=True))
+    published = [p for p in publication.publications() if p.round_id in ids]
     if not published:
         return None, None
     return published[0], published[-1]
@@ -621,10 +636,13 @@ def rounds_compared() -> tuple[publication.Published | None, publication.Publish
 
 def gen_results(part: Part, data: _Data, per_initiative) -> None:
     """Readiness from the rounds' publications and reach as the dashboards show them."""
-    first, latest = rounds_compared()
+    first, latest = rounds_compared(data.agreement)
     if latest is None:
         part.paragraphs.append(
-            pgettext("final report", "No reporting round's figures have been published yet.")
+            pgettext(
+                "final report",
+                "No reporting round in the agreement's period has had its figures published yet.",
+            )
         )
     else:
         _readiness(part, first, latest)
@@ -832,11 +850,14 @@ def gen_appendices(part: Part, data: _Data, per_initiative) -> None:
 
 
 def participating_principals(agreement: Agreement):
-    """Organisers that took part in a deliverable of the agreement or sent a self-assessment."""
+    """Organisers that took part in a deliverable of the agreement or sent a self-assessment in
+    one of its rounds."""
     reached = Deliverable.principals.through.objects.filter(
         deliverable__activity__agreement=agreement
     ).values("principal_id")
-    assessed = Assessment.objects.filter(current__isnull=False).values("principal_id")
+    assessed = Assessment.objects.filter(
+        current__isnull=False, round__in=rounds_of(agreement)
+    ).values("principal_id")
     return Principal.objects.filter(Q(pk__in=reached) | Q(pk__in=assessed))
 
 
@@ -896,10 +917,11 @@ def _participants(part: Part, data: _Data) -> Part:
     return child
 
 
-def rounds_used() -> list[ReportingRound]:
-    """Rounds with at least one submitted self-assessment, oldest first."""
+def rounds_used(agreement: Agreement) -> list[ReportingRound]:
+    """The agreement's rounds with at least one submitted self-assessment, oldest first."""
     return list(
-        ReportingRound.objects.filter(assessments__current__isnull=False)
+        rounds_of(agreement)
+        .filter(assessments__current__isnull=False)
         .distinct()
         .select_related("framework_version")
         .order_by("opens_on", "pk")
@@ -907,7 +929,7 @@ def rounds_used() -> list[ReportingRound]:
 
 
 def _framework(part: Part, data: _Data) -> Part:
-    rounds = rounds_used()
+    rounds = rounds_used(data.agreement)
     frameworks = []
     for r in rounds:
         if r.framework_version not in frameworks:

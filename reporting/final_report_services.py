@@ -104,7 +104,7 @@ def report_create(*, agreement: Agreement, actor) -> FinalReport:
         actor=actor,
         subject=report,
         action=Action.CREATED,
-        changes={"state": [None, str(State.DRAFT.label)]},
+        changes={"state": [None, State.DRAFT.value]},
     )
     return report
 
@@ -274,13 +274,11 @@ def report_checklist(report: FinalReport) -> list[Check]:
     )
     years = list(agreement.funding_years.order_by("year").values_list("year", flat=True))
     years_without = [str(y) for y in years if y not in years_with_costs]
-    last_round = ReportingRound.objects.order_by("-opens_on", "-pk").first()
-    round_problems = []
-    if last_round is not None and last_round.status != ReportingRound.Status.CLOSED:
-        round_problems = [
-            _("%(name)s closes %(date)s")
-            % {"name": last_round.name, "date": last_round.closes_on.isoformat()}
-        ]
+    round_problems = [
+        _("%(name)s closes %(date)s") % {"name": r.name, "date": r.closes_on.isoformat()}
+        for r in final_report.rounds_of(agreement).order_by("opens_on", "pk")
+        if r.status != ReportingRound.Status.CLOSED
+    ]
     return [
         Check(_("Every written section has text"), not missing, missing),
         Check(
@@ -293,7 +291,11 @@ def report_checklist(report: FinalReport) -> list[Check]:
             bool(years) and not years_without,
             years_without or ([] if years else [_("The agreement has no funding years.")]),
         ),
-        Check(_("The last reporting round is closed"), not round_problems, round_problems),
+        Check(
+            _("The reporting rounds of the agreement's period are closed"),
+            not round_problems,
+            round_problems,
+        ),
     ]
 
 
@@ -317,7 +319,7 @@ def report_transition(*, report: FinalReport, actor, to_state: str, seen_version
     if perm is None:
         raise ValidationError(_("The report cannot go from this status to that one."))
     _require(actor, perm)
-    old = current.get_state_display()
+    old = current.state
     current.state = to_state
     current.version += 1
     current.save(update_fields=["state", "version", "updated_at"])
@@ -325,7 +327,7 @@ def report_transition(*, report: FinalReport, actor, to_state: str, seen_version
         actor=actor,
         subject=current,
         action=Action.STATUS_CHANGED,
-        changes={"state": [str(old), str(current.get_state_display())]},
+        changes={"state": [old, current.state]},
     )
 
 
@@ -399,6 +401,9 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
         raise ValidationError(
             _("The report cannot be submitted yet: %(list)s.") % {"list": "; ".join(blocking)}
         )
+    old = current.state
+    # The frozen document is the submitted version, so it must not say it is a draft of one.
+    current.state = State.SUBMITTED
     now = timezone.now()
     content = final_report.build(current, now=now)
     html = render_document(content)
@@ -419,8 +424,6 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
         xlsx_sha256=sha256(workbook),
     )
     submitted.save()
-    old = current.get_state_display()
-    current.state = State.SUBMITTED
     current.version += 1
     current.save(update_fields=["state", "version", "updated_at"])
     record(
@@ -428,7 +431,7 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
         subject=current,
         action=Action.SUBMITTED,
         changes={
-            "state": [str(old), str(current.get_state_display())],
+            "state": [old, current.state],
             "html_sha256": [None, submitted.html_sha256],
             "pdf_sha256": [None, submitted.pdf_sha256],
             "snapshot_sha256": [None, submitted.snapshot_sha256],
@@ -436,15 +439,14 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
         },
     )
     agreement = Agreement.objects.select_for_update().get(pk=current.agreement_id)
-    if agreement.status != Agreement.Status.REPORTED:
-        before = agreement.get_status_display()
-        agreement.status = Agreement.Status.REPORTED
-        agreement.save(update_fields=["status"])
+    if agreement.reported_on is None:
+        agreement.reported_on = timezone.localdate(now)
+        agreement.save(update_fields=["reported_on"])
         record(
             actor=actor,
             subject=agreement,
             action=Action.STATUS_CHANGED,
-            changes={"status": [str(before), str(agreement.get_status_display())]},
+            changes={"reported_on": [None, agreement.reported_on.isoformat()]},
             note=_("Final report submitted"),
         )
     return submitted
@@ -514,9 +516,7 @@ def reminders_due(*, today: datetime.date | None = None, actor="send_report_remi
     today = today or timezone.localdate()
     run = ReminderRun()
     recipients = programme_staff_emails()
-    agreements = Agreement.objects.exclude(status=Agreement.Status.REPORTED).exclude(
-        final_report__state=State.SUBMITTED
-    )
+    agreements = Agreement.objects.not_reported().exclude(final_report__state=State.SUBMITTED)
     for agreement in agreements.order_by("final_report_due", "pk"):
         days = (agreement.final_report_due - today).days
         passed = [d for d in REMINDER_DAYS if 0 <= days <= d]

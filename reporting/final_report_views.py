@@ -65,6 +65,7 @@ def report_list(request):
             "agreement": a,
             "report": getattr(a, "final_report", None),
             "days_left": a.days_to_final_report(today),
+            "late": -a.days_to_final_report(today),
         }
         for a in agreements
     ]

@@ -11,7 +11,7 @@ def final_report_due() -> list[dict]:
     """Agreements whose final report is not submitted, nearest due date first; one query."""
     today = timezone.localdate()
     agreements = (
-        Agreement.objects.exclude(status=Agreement.Status.REPORTED)
+        Agreement.objects.not_reported()
         .exclude(final_report__state="submitted")
         .select_related("final_report")
         .order_by("final_report_due", "pk")

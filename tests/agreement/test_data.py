@@ -68,7 +68,7 @@ def test_demo_is_labelled_idempotent_and_links_demo_principals():
     first = counts()
     demo.load(StringIO())
     assert counts() == first
-    assert Activity.objects.count() == 5
+    assert Activity.objects.count() == 7
     assert all(a.title.startswith("Demo:") for a in Activity.objects.all())
     assert Agreement.objects.filter(is_demo=True, title__startswith="Demo:").count() == 1
     assert Deliverable.objects.filter(principals__isnull=False).exists()

@@ -1,7 +1,6 @@
 """Any answer the form accepts, however large or strange, leaves every dashboard, download,
 open-data file and the final report answering: no accepted answer can break them for others."""
 
-import datetime
 import html
 import io
 import re
@@ -21,6 +20,7 @@ from reporting.cache import clear
 from reporting.final_report_services import render_document, report_create, report_workbook
 from reporting.publication import forget
 from tests.reporting.factories import (
+    ROUND_IN_PERIOD,
     principals,
     publish_closed,
     report_agreement,
@@ -56,11 +56,10 @@ def _answers(indicators) -> st.SearchStrategy:
 @pytest.fixture
 def world(db, staff):
     framework, indicators = small_framework()
-    today = datetime.date.today()
     closed = ReportingRound.objects.create(
         name="Stängd",
-        opens_on=today - datetime.timedelta(days=60),
-        closes_on=today - datetime.timedelta(days=30),
+        opens_on=ROUND_IN_PERIOD[0],
+        closes_on=ROUND_IN_PERIOD[1],
         framework_version=framework,
     )
     organisers = principals(8, organiser_type=Principal.OrganiserType.KOMMUN) + principals(

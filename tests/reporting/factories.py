@@ -197,6 +197,13 @@ def readiness_dataset(today: datetime.date | None = None) -> ReadinessDataset:
 # ---------------------------------------------------------------- final report
 
 
+# The final report uses the rounds that open in the agreement's period (2020-11-13–2022-12-31):
+# a closed round inside it, and a `today` from which readiness_dataset's two closed rounds open
+# inside it and its open round after it.
+ROUND_IN_PERIOD = (datetime.date(2022, 9, 1), datetime.date(2022, 10, 31))
+ROUNDS_IN_PERIOD_FROM = datetime.date(2023, 1, 20)
+
+
 def report_agreement():
     """An agreement like the 2020 one with one completed activity per initiative, costs in every
     funding year and a deliverable that reached two organisers (one public, one private)."""

@@ -8,7 +8,6 @@ sees is the text that was written.
 """
 
 import csv
-import datetime
 import html
 import io
 import re
@@ -22,6 +21,7 @@ from principals.models import Principal
 from readiness.models import ReportingRound
 from reporting.final_report_services import report_create
 from tests.reporting.factories import (
+    ROUND_IN_PERIOD,
     principals,
     publish_closed,
     report_agreement,
@@ -121,11 +121,10 @@ def hostile(request, staff):
         for choice in idp.choices
     ]
     idp.save()
-    today = datetime.date.today()
     closed = ReportingRound.objects.create(
         name=text["round"],
-        opens_on=today - datetime.timedelta(days=60),
-        closes_on=today - datetime.timedelta(days=30),
+        opens_on=ROUND_IN_PERIOD[0],
+        closes_on=ROUND_IN_PERIOD[1],
         framework_version=framework,
     )
     organisers = principals(12, organiser_type=Principal.OrganiserType.KOMMUN)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreement.models import Activity, Agreement
+from portal.audit import changes_shown
 from portal.models import AuditEvent
 from readiness.models import ReportingRound
 from reporting import final_report
@@ -94,13 +95,15 @@ def test_checklist_lists_what_blocks_and_passes_when_done(report, agreement):
 
     ongoing = ActivityFactory(agreement=agreement, title="Pågående", status="ongoing")
     agreement.funding_years.create(year=2023, allocated=Decimal("1000"))
-    ReportingRoundFactory(name="Öppen omgång")
+    ReportingRoundFactory(name="Öppen omgång i perioden", opens_on=agreement.ends_on)
     write_all_sections(report)
     checks = services.report_checklist(report)
     assert [c.ok for c in checks] == [True, False, False, False]
     assert checks[1].problems == ["Pågående"]
     assert checks[2].problems == ["2023"]
-    assert "Öppen omgång" in checks[3].problems[0]
+    assert checks[3].problems == [
+        f"Öppen omgång i perioden stänger {ReportingRound.objects.get().closes_on.isoformat()}"
+    ]
 
     Activity.objects.filter(pk=ongoing.pk).update(status="cancelled")
     CostFactory(activity=ongoing, incurred_on=datetime.date(2023, 1, 10))
@@ -140,8 +143,13 @@ def test_full_workflow_with_the_right_roles(report, staff, lead, client):
         ("status_changed", lead.pk),
         ("submitted", lead.pk),
     ]
-    assert events[1].changes["state"] == ["Utkast", "Under granskning"]
-    assert events[3].changes["state"] == ["Godkänd", "Inlämnad"]
+    # The history stores the raw values and shows them in the reader's language.
+    assert events[1].changes["state"] == ["draft", "in_review"]
+    assert events[3].changes["state"] == ["approved", "submitted"]
+    shown = changes_shown(FinalReport, events[1].changes)
+    assert ("läge", "Utkast", "Under granskning") in [
+        (str(label).lower(), old, new) for label, old, new in shown
+    ]
     report.agreement.refresh_from_db()
     assert report.agreement.status == Agreement.Status.REPORTED
 
@@ -334,6 +342,7 @@ def test_submission_freezes_files_and_later_changes_do_not_touch_them(
     before = (stored.html, bytes(stored.pdf), stored.snapshot_json, bytes(stored.xlsx))
     sums = (stored.html_sha256, stored.pdf_sha256, stored.snapshot_sha256, stored.xlsx_sha256)
     assert sums == tuple(sha256(part) for part in before)
+    assert "inte den inlämnade versionen" not in stored.html
     assert json.loads(stored.snapshot_json)["tables"]["funding"]["footer"] == [
         "Totalt",
         "12500000.00",
@@ -459,3 +468,68 @@ def test_demo_report_is_a_draft_with_some_text_and_loads_once():
     summary = report.sections.get(key="summary")
     assert summary.body.startswith("*Demotext")
     assert report.sections.filter(body="").exists()  # still work left to do
+
+
+# ---------------------------------------------------------------- the agreement's own rounds
+
+
+def test_a_round_open_after_the_period_does_not_block_the_report(report, agreement):
+    write_all_sections(report)
+    ReportingRoundFactory(name="Omgång långt senare")  # open today, years after 2022
+    ReportingRoundFactory(
+        name="Omgång före perioden",
+        opens_on=agreement.starts_on - datetime.timedelta(days=30),
+        closes_on=agreement.starts_on + datetime.timedelta(days=400),
+    )
+    assert all(c.ok for c in services.report_checklist(report))
+    assert list(final_report.rounds_of(agreement)) == []
+
+
+def test_the_report_compares_only_the_rounds_of_its_period(agreement, staff):
+    from .factories import ROUNDS_IN_PERIOD_FROM, publish_closed, readiness_dataset
+
+    data = readiness_dataset(today=ROUNDS_IN_PERIOD_FROM)
+    later = ReportingRoundFactory(
+        name="Omgång efter perioden",
+        opens_on=datetime.date(2023, 3, 1),
+        closes_on=datetime.date(2023, 3, 31),
+        framework_version=data.framework,
+    )
+    publish_closed()
+    assert later.pk in {p.round_id for p in final_report.publication.publications()}
+    assert set(final_report.rounds_of(agreement)) == {data.earlier, data.main}
+    first, latest = final_report.rounds_compared(agreement)
+    assert (first.round_id, latest.round_id) == (data.earlier.pk, data.main.pk)
+    report = services.report_create(agreement=agreement, actor=staff)
+    text = final_report.build(report)
+    results = next(p for p in text.parts if p.section and p.section.key == "results")
+    assert f"den senaste, {data.main.name}" in results.paragraphs[0]
+    assert later.name not in " ".join(results.paragraphs)
+
+
+def test_an_agreement_before_any_published_round_says_so(staff):
+    from tests.agreement.factories import AgreementFactory
+
+    from .factories import publish_closed, readiness_dataset
+
+    readiness_dataset()
+    publish_closed()
+    old = AgreementFactory(starts_on=datetime.date(2015, 1, 1), ends_on=datetime.date(2016, 12, 31))
+    report = services.report_create(agreement=old, actor=staff)
+    results = next(
+        p for p in final_report.build(report).parts if p.section and p.section.key == "results"
+    )
+    assert not [t for t in results.tables if t.key.startswith("readiness")]
+    assert "Ingen uppföljningsomgång i överenskommelsens period" in results.paragraphs[0]
+
+
+def test_report_list_says_when_a_report_was_handed_in_or_how_late_it_is(
+    report, agreement, staff, login
+):
+    client = login(staff)
+    page = client.get(reverse("reporting:report-list")).content.decode().replace("\xa0", " ")
+    late = (timezone.localdate() - agreement.final_report_due).days
+    assert f"{late:,} dagar sent".replace(",", " ") in page
+    Agreement.objects.filter(pk=agreement.pk).update(reported_on=datetime.date(2023, 2, 24))
+    page = client.get(reverse("reporting:report-list")).content.decode()
+    assert "Lämnades in 2023-02-24" in page and "dagar sent" not in page

@@ -15,7 +15,13 @@ from reporting import final_report_services as services
 from reporting.final_report_pdf import html_to_pdf
 from reporting.final_report_services import report_workbook
 
-from .factories import publish_closed, readiness_dataset, report_agreement, write_all_sections
+from .factories import (
+    ROUNDS_IN_PERIOD_FROM,
+    publish_closed,
+    readiness_dataset,
+    report_agreement,
+    write_all_sections,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +45,7 @@ def outputs(django_db_setup, django_db_blocker):
             load_reference_data(County, Municipality)
             staff = staff_user(username="outputs-staff")
             agreement = report_agreement()
-            readiness_dataset()
+            readiness_dataset(today=ROUNDS_IN_PERIOD_FROM)
             publish_closed()
             report = services.report_create(agreement=agreement, actor=staff)
             write_all_sections(report, "Text för avsnittet.")

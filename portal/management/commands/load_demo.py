@@ -22,6 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         accounts: list[tuple[str, str]] = []
         with transaction.atomic():
+            # First, so what the modules build (the final report) knows it is demonstration data.
+            DemoDataset.objects.get_or_create(pk=1)
             for name in DEMO_MODULES:
                 try:
                     module = import_module(name)
@@ -30,7 +32,6 @@ class Command(BaseCommand):
                         raise
                     continue
                 accounts += module.load(self.stdout) or []
-            DemoDataset.objects.update_or_create(pk=1)
         self.stdout.write(
             self.style.SUCCESS(f"Demodata inläst. Demokonton (lösenord för alla: {DEMO_PASSWORD}):")
         )
