@@ -6,7 +6,9 @@ service as in the portal and change only through the portal's open, extend and c
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Count, OuterRef, Subquery, When
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.admin_history import HistoryAdmin, ReadOnlyAdmin, adopt, form_values
 
@@ -127,7 +129,33 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 @admin.register(AssessmentVersion)
 class AssessmentVersionAdmin(ReadOnlyAdmin):
-    list_display = ["assessment", "number", "kind", "created_by_label", "created_at"]
+    """Versions as organisers see them: submissions numbered 1, 2, … and drafts unnumbered
+    (the stored `number` only orders them)."""
+
+    list_display = ["assessment", "submission", "kind", "created_by_label", "created_at"]
+
+    def get_queryset(self, request):
+        earlier = AssessmentVersion.objects.filter(
+            assessment_id=OuterRef("assessment_id"),
+            kind=AssessmentVersion.Kind.SUBMITTED,
+            number__lte=OuterRef("number"),
+        )
+        count = earlier.order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("assessment__principal", "assessment__round")
+            .annotate(
+                submission_place=Case(
+                    When(kind=AssessmentVersion.Kind.SUBMITTED, then=Subquery(count)),
+                    default=None,
+                )
+            )
+        )
+
+    @admin.display(description=_("submission no."), ordering="number")
+    def submission(self, obj):
+        return obj.submission_place or "–"
 
 
 @admin.register(Reminder)

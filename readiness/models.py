@@ -385,7 +385,13 @@ class AssessmentVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.assessment} v{self.number}"
+        # Not the stored number: organisers number submissions 1, 2, … (selectors).
+        when = (
+            timezone.localtime(self.created_at).strftime(" %Y-%m-%d %H:%M")
+            if self.created_at
+            else ""
+        )
+        return f"{self.assessment}, {self.get_kind_display().lower()}{when}"
 
 
 class Reminder(models.Model):

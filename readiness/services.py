@@ -502,7 +502,7 @@ def assessment_submit(
                 _("Nothing has changed since version %(number)s was submitted.")
                 % {"number": selectors.submission_number(assessment.current)}
             )
-        old_state = assessment.get_state_display()
+        old_state = assessment.state
         version = _new_version(
             assessment=assessment,
             kind=AssessmentVersion.Kind.SUBMITTED,
@@ -521,7 +521,7 @@ def assessment_submit(
             subject=assessment,
             action=Action.SUBMITTED,
             changes={
-                "state": [str(old_state), str(assessment.get_state_display())],
+                "state": [old_state, assessment.state],
                 "version": [None, submission],
             },
         )

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
+from portal.pdf import html_to_pdf
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
 from principals import access
 from principals.models import Principal
@@ -237,8 +238,6 @@ def assessment_export_csv(request, principal_pk, round_pk):
 
 @login_required
 def assessment_export_pdf(request, principal_pk, round_pk):
-    from weasyprint import HTML
-
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
     assessment = selectors.assessment_for(principal, reporting_round)
     version, rows = _export_rows(reporting_round, assessment)
@@ -259,7 +258,7 @@ def assessment_export_pdf(request, principal_pk, round_pk):
         },
         request=request,
     )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    pdf = html_to_pdf(html)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(principal, reporting_round, "pdf")}"'

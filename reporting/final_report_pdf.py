@@ -1,10 +1,5 @@
-"""The final report as a tagged, archival PDF/A-3a (A4, Swedish), made by WeasyPrint from its HTML.
-
-Level A of PDF/A is its accessible level: the PDF carries a structure tree (headings, lists,
-tables with header cells, figures with their text), the document language from `<html lang>`
-and the title from `<title>`. WeasyPrint writes one conformance claim per file, so the file
-claims PDF/A-3a and not also PDF/UA-1; the tagging is the same one WeasyPrint uses for its
-PDF/UA output (see docs/adr/0005-tagged-archival-pdf.md).
+"""The final report as a tagged, archival PDF/A-3a (A4, Swedish), made from its HTML by
+`portal.pdf.html_to_pdf` (see docs/adr/0005-tagged-archival-pdf.md).
 
 The print stylesheet is embedded in the HTML document (so the stored HTML stands alone), and
 that one document is what becomes the PDF.
@@ -14,14 +9,12 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 
+from portal.pdf import html_to_pdf
+
+__all__ = ["html_to_pdf", "print_css"]
+
 PRINT_CSS = "reporting/report-print.css"
 
 
 def print_css() -> str:
     return Path(finders.find(PRINT_CSS)).read_text(encoding="utf-8")
-
-
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=".").write_pdf(pdf_variant="pdf/a-3a")

@@ -1,4 +1,5 @@
 import re
+import subprocess
 
 import pytest
 from django.core import mail
@@ -499,6 +500,10 @@ def test_csv_and_pdf_downloads(client, login, principal_a, reader_a, open_round,
     response = client.get(url("assessment-export-pdf", principal_a, open_round))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    info = subprocess.run(
+        ["pdfinfo", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Tagged:          yes" in info and "Självskattning" in info
 
 
 def test_principal_page_shows_open_round_progress(
@@ -705,3 +710,19 @@ def test_the_review_refuses_organisers_readers_and_staff(
         assert client.get(review).status_code == 403
         assert client.post(review, {"lock": "1", "submit": "1"}).status_code == 403
     assert not Assessment.objects.exists()
+
+
+def test_the_admin_numbers_versions_as_organisers_do(
+    client, login, admin, principal_a, open_round, framework
+):
+    assessment = AssessmentFactory(principal=principal_a, round=open_round)
+    answers = complete_answers(framework)
+    submitted_version(assessment, answers, number=1)
+    AssessmentVersion.objects.create(
+        assessment=assessment, number=2, kind="draft", framework_version=framework, answers=answers
+    )
+    submitted_version(assessment, answers, number=3)
+    html = login(admin).get("/admin/readiness/assessmentversion/").content.decode()
+    places = re.findall(r'<td class="field-submission">([^<]*)</td>', html)
+    assert places == ["2", "–", "1"]  # newest first; the draft is unnumbered
+    assert " v3" not in html and " v1" not in html
