@@ -243,9 +243,9 @@ def _dates(value: str) -> list[str]:
     return [(day + datetime.timedelta(days=n)).isoformat() for n in (1, -1, 2, 366)]
 
 
-def _counted_up(value: str, steps: int = 10) -> list[str]:
+def _counted_up(value: str, steps: int = 40) -> list[str]:
     """A code's next numbers in the same layout ("556677-8899" → "556677-8900", ...), so that
-    one of them passes a check digit."""
+    one of them passes a check digit and is not taken by a neighbour in the test data."""
     digits = "".join(c for c in value if c.isdigit())
     if not digits:
         return []
