@@ -13,6 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from reporting.chart_font import ADVANCES, DEFAULT_ADVANCE, UNITS_PER_EM
+
 # Okabe–Ito, ordered so the first colours contrast at least 3:1 with white.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9"]
 # A rating's series is drawn in the rating's own colour (each at least 3:1 against white).
@@ -22,27 +24,36 @@ FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 WIDTH = 640
 
 
-CHAR_WIDTH = 7.2  # average width of a character at font-size 13, in user units
+FONT_SIZE = 13
 LINE_HEIGHT = 15
 
 
-def wrap(text: str, limit: int) -> list[str]:
-    """The whole label in lines of at most `limit` characters, broken between words (a word
+def text_width(text: str) -> float:
+    """How wide `text` is at the charts' font size, in user units, by DejaVu Sans' metrics."""
+    units = sum(ADVANCES.get(char, DEFAULT_ADVANCE) for char in str(text))
+    return units * FONT_SIZE / UNITS_PER_EM
+
+
+def wrap(text: str, width: float) -> list[str]:
+    """The whole label in lines at most `width` user units wide, broken between words (a word
     longer than a line is broken with a hyphen). Never cut: two long labels that begin alike
     must stay tellable apart."""
-    limit = max(4, limit)
+    width = max(width, text_width("MMMM"))
     lines: list[str] = []
     line = ""
     for word in str(text).split():
-        while len(word) > limit:
+        while text_width(word) > width:
             if line:
                 lines.append(line)
                 line = ""
-            lines.append(word[: limit - 1] + "-")
-            word = word[limit - 1 :]
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut] + "-") > width:
+                cut -= 1
+            lines.append(word[:cut] + "-")
+            word = word[cut:]
         if not line:
             line = word
-        elif len(line) + 1 + len(word) <= limit:
+        elif text_width(f"{line} {word}") <= width:
             line = f"{line} {word}"
         else:
             lines.append(line)
@@ -135,7 +146,7 @@ def _svg(chart_id: str, title: str, desc: str, height: float, body: str) -> Safe
     return mark_safe(  # noqa: S308
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}"'
         f' width="{WIDTH}" height="{height:.0f}" role="img" class="chart"'
-        f' aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT} font-size="13">'
+        f' aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT} font-size="{FONT_SIZE}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{body}</svg>'
     )
@@ -148,8 +159,8 @@ def _legend(
     parts = []
     x = 10.0
     for k, name in enumerate(names):
-        text_lines = wrap(name, int((WIDTH - 60) / CHAR_WIDTH))
-        width = 40 + CHAR_WIDTH * max(len(line) for line in text_lines)
+        text_lines = wrap(name, WIDTH - 60)
+        width = 32 + max(text_width(line) for line in text_lines) + 16
         if x > 10.0 and x + width > WIDTH - 10:
             x = 10.0
             y += 22
@@ -206,7 +217,7 @@ def bar_chart(
     parts = [_patterns(chart_id, series_colours), legend]
     axis_top = y - 4
     for c, category in enumerate(categories):
-        label_lines = wrap(category, int(label_width / CHAR_WIDTH) - 1)
+        label_lines = wrap(category, label_width - 8)
         label_h = LINE_HEIGHT * len(label_lines)
         group_h = max(n_series * bar_h, label_h)
         bars_top = y + (group_h - n_series * bar_h) / 2
@@ -278,7 +289,7 @@ def line_chart(
         )
     label_rows = 1
     for i, label in enumerate(x_labels):
-        lines = wrap(label, int(step / CHAR_WIDTH))
+        lines = wrap(label, step - 8)
         label_rows = max(label_rows, len(lines))
         parts.append(_text(px(i), top_margin + plot_h + 18, lines, anchor="middle"))
     for k, (_name, vals) in enumerate(series):

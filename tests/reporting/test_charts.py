@@ -108,8 +108,34 @@ def test_long_labels_are_wrapped_whole_so_two_stay_apart():
 
 
 def test_wrap_breaks_between_words_and_keeps_every_character():
-    lines = charts.wrap("Västra Götalands län och Stockholms län", 12)
-    assert all(len(line) <= 12 for line in lines)
+    lines = charts.wrap("Västra Götalands län och Stockholms län", 90)
+    assert len(lines) > 1
+    assert all(charts.text_width(line) <= 90 for line in lines)
     assert " ".join(lines) == "Västra Götalands län och Stockholms län"
-    long_word = charts.wrap("Skolenhetsregistret", 8)
+    long_word = charts.wrap("Skolenhetsregistret", 60)
+    assert all(charts.text_width(part) <= 60 for part in long_word)
     assert "".join(part.rstrip("-") for part in long_word) == "Skolenhetsregistret"
+
+
+def test_text_is_measured_by_the_font_so_wide_letters_take_more_room():
+    assert charts.text_width("mmmm") > charts.text_width("iiii") * 2
+    assert charts.text_width("Kommunal huvudman") > 17 * 8  # wider than any fixed 8-unit guess
+    assert charts.text_width("Göteborg") == charts.text_width("Goteborg")  # ö as wide as o
+
+
+def test_legend_entries_never_overlap():
+    names = ["Första omgången", "Senaste omgången", "Kommunal huvudman", "Enskild huvudman"]
+    svg = charts.bar_chart(
+        chart_id="legend",
+        title="T",
+        desc="D",
+        categories=["A"],
+        series=[(name, [1]) for name in names],
+        texts=[["1"]] * len(names),
+    )
+    entries = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*><tspan[^>]*>([^<]*)</tspan>', svg)
+    legend = [(float(x), float(y), t) for x, y, t in entries if t in names]
+    assert [t for _x, _y, t in legend] == names
+    for (x1, y1, t1), (x2, y2, _t2) in zip(legend, legend[1:], strict=False):
+        if y1 == y2:  # the same row: the next swatch starts after this name ends
+            assert x1 + charts.text_width(t1) < x2 - 26
