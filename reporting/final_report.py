@@ -168,6 +168,8 @@ class Table:
         for column, value in zip(self.columns, row, strict=True):
             if value is None or value == "":
                 cells.append(Cell(None, "–" if column.numeric else "", column.numeric))
+            elif column.numeric and isinstance(value, str):
+                cells.append(Cell(None, value, True))  # a withheld figure's label
             else:
                 cells.append(Cell(value, FORMATTERS[column.kind](value), column.numeric))
         return cells
@@ -311,7 +313,7 @@ def _build(report: FinalReport, now: datetime.datetime) -> ReportContent:
         if builder is not None:
             builder(part, data, per_initiative)
         parts.append(part)
-    return ReportContent(
+    content = ReportContent(
         report=report,
         agreement=agreement,
         generated_at=now,
@@ -319,6 +321,9 @@ def _build(report: FinalReport, now: datetime.datetime) -> ReportContent:
         # A real agreement's report is demo too when demo activities and organisers fill it.
         is_demo=agreement.is_demo or DemoDataset.objects.exists(),
     )
+    for table in content.tables:
+        _withheld_note(table)
+    return content
 
 
 class _Data:
@@ -600,17 +605,47 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
     )
 
 
-def _fig(figure) -> Decimal | int | None:
-    """A dashboard figure as a table value; a withheld or missing figure is empty."""
-    if figure is None or figure.suppressed or figure.value is None:
+class Withheld(str):
+    """A withheld figure in a table: the words the dashboards show ("färre än 5", "skyddad"),
+    which the snapshot, the PDF and the XLSX carry as text where the number would be."""
+
+    reason: str = ""
+
+
+def _fig(figure) -> Decimal | int | Withheld | None:
+    """A published figure as a table value: its number, the label of why it is withheld, or
+    None where there is nothing to show."""
+    if figure is None:
+        return None
+    if figure.suppressed:
+        withheld = Withheld(figure.label)
+        withheld.reason = figure.reason
+        return withheld
+    if figure.value is None:
         return None
     if isinstance(figure.value, float):
         return Decimal(str(figure.value))
     return figure.value
 
 
+def _number(value) -> bool:
+    return isinstance(value, int | Decimal) and not isinstance(value, bool)
+
+
 def _change(before, after) -> Decimal | None:
-    return after - before if before is not None and after is not None else None
+    return after - before if _number(before) and _number(after) else None
+
+
+def _withheld_note(table: "Table") -> None:
+    """Say beside a table what each withheld label in it means."""
+    reasons = {
+        value.reason
+        for row in [*table.rows, table.footer or []]
+        for value in row
+        if isinstance(value, Withheld)
+    }
+    notes = [disclosure.explanation(reason) for reason in sorted(reasons)]
+    table.note = " ".join([table.note, *notes]).strip()
 
 
 def rounds_of(agreement: Agreement):
@@ -770,9 +805,11 @@ def _readiness(part: Part, first, latest) -> None:
                 desc=pgettext("final report", "The same numbers are in the table above."),
                 categories=[row[0] for row in dnp_rows],
                 series=[
-                    (name, [None if v is None else float(v) for v in vs]) for name, vs in series
+                    (name, [float(v) if _number(v) else None for v in vs]) for name, vs in series
                 ],
-                texts=[[fmt_percent(v) if v is not None else "–" for v in vs] for _n, vs in series],
+                texts=[
+                    [fmt_percent(v) if _number(v) else (v or "–") for v in vs] for _n, vs in series
+                ],
                 max_value=100,
             ),
             description=pgettext("final report", "The same numbers are in the table above."),

@@ -350,8 +350,11 @@ def _xlsx_cell(value, kind: str):
     """The snapshot's JSON value back as the number or date it was (decimals are strings)."""
     if value is None or value == "":
         return None
-    if kind in ("amount", "percent"):
-        return Decimal(value)
+    if kind in ("amount", "percent", "int") and isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value  # a withheld figure's label ("färre än 5") stays text
     if kind == "date":
         return datetime.date.fromisoformat(value)
     if kind == "year" and str(value).isdigit():

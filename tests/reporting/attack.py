@@ -346,6 +346,7 @@ class _Hidden:
 
 
 HIDDEN = _Hidden()
+WITHHELD_LABELS = {"färre än 5", "skyddad", "visas inte"}
 
 
 def form_choices(html: str) -> dict[str, list[str]]:
@@ -720,6 +721,19 @@ def _report_rounds(snapshot: dict) -> tuple[str, str]:
     return found[0][1], found[-1][1]
 
 
+def _reported(value):
+    """A report cell: a number, or hidden (empty, or a withheld label such as "färre än 5")."""
+    if value is None:
+        return HIDDEN
+    try:
+        return float(value)
+    except ValueError:
+        assert value in WITHHELD_LABELS, (
+            f"a report cell that is neither number nor label: {value!r}"
+        )
+        return HIDDEN
+
+
 def facts_from_report(snapshot: dict, labels: Labels) -> list[Fact]:
     """The final report's readiness tables (first and latest round) and its reach table."""
     facts = []
@@ -735,14 +749,14 @@ def facts_from_report(snapshot: dict, labels: Labels) -> list[Fact]:
             group = labels.group("", "organiser_type", label)
             if group is None:
                 raise AssertionError(f"unknown report reach group {label!r}")
-        value = HIDDEN if took_part is None else float(took_part)
+        value = _reported(took_part)
         facts.append(Fact("", group, "reached", "count", value, "", "report"))
-        value = HIDDEN if share is None else float(share)
+        value = _reported(share)
         facts.append(Fact("", group, "reached", "share", value, "organisers", "report"))
     everyone = labels.register.everyone
     for _question, code, s0, s1, _change in tables.get("readiness-indicators", {}).get("rows", []):
         for name, value in ((first, s0), (latest, s1)):
-            value = HIDDEN if value is None else float(value)
+            value = _reported(value)
             facts.append(
                 Fact(name, everyone, f"{code}:achieved", "share", value, "submitted", "report")
             )
@@ -761,7 +775,7 @@ def facts_from_report(snapshot: dict, labels: Labels) -> list[Fact]:
                     group,
                     "submitted",
                     "count",
-                    HIDDEN if n is None else float(n),
+                    _reported(n),
                     source="report",
                 )
             )
@@ -771,7 +785,7 @@ def facts_from_report(snapshot: dict, labels: Labels) -> list[Fact]:
                     group,
                     "dnp_ready",
                     "share",
-                    HIDDEN if p is None else float(p),
+                    _reported(p),
                     "submitted",
                     "report",
                 )

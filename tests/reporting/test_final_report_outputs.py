@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reporting import final_report
+from reporting import disclosure, final_report
 from reporting import final_report_services as services
 from reporting.final_report_pdf import html_to_pdf
 from reporting.final_report_services import report_workbook
@@ -68,8 +68,16 @@ def numeric_cells(table):
     rows = list(table.rows) + ([table.footer] if table.footer else [])
     for row_index, row in enumerate(rows):
         for col, (column, value) in enumerate(zip(table.columns, row, strict=True)):
-            if column.numeric and value is not None:
+            if column.numeric and value is not None and not isinstance(value, str):
                 yield row_index, col, value, final_report.FORMATTERS[column.kind](value)
+
+
+def withheld_cells(table):
+    rows = list(table.rows) + ([table.footer] if table.footer else [])
+    for row_index, row in enumerate(rows):
+        for col, value in enumerate(row):
+            if isinstance(value, final_report.Withheld):
+                yield row_index, col, value
 
 
 def test_every_table_has_numbers_to_compare(outputs):
@@ -93,6 +101,17 @@ def test_html_pdf_and_xlsx_show_the_same_numbers(outputs):
             cell = sheet.cell(row_index + 3, col + 1).value
             assert isinstance(cell, int | float), (table.key, cell)
             assert Decimal(str(cell)) == Decimal(value), (table.key, row_index, col)
+        for row_index, col, label in withheld_cells(table):
+            # A withheld figure says why, in the same words as the dashboards, in every format.
+            assert sheet.cell(row_index + 3, col + 1).value == label
+            assert label in ("färre än 5", "skyddad", "visas inte")
+            assert disclosure.explanation(label.reason) in table.note
+
+
+def test_the_readiness_tables_label_withheld_figures(outputs):
+    labels = [v for t in outputs["content"].tables for *_rc, v in withheld_cells(t)]
+    assert labels, "the fixture's small groups withhold some figures"
+    assert "färre än 5" in squash(outputs["text"]) or "skyddad" in outputs["text"]
 
 
 def test_known_numbers_and_headings_in_the_pdf(outputs):
