@@ -85,11 +85,19 @@ def append_row(sheet, values, *, bold: bool = False) -> list:
     return cells
 
 
+# Dashes, slashes and dots between words or numbers are word breaks, not letters to drop.
+WORD_BREAKS = re.compile(r"[\u2010-\u2015\u2212/.:_]+")
+
+
 def download_name(*parts, ext: str) -> str:
     """A file name people can read: Swedish letters as their plain forms (å, ä → a, ö → o),
-    words joined by single dashes, no empty parts, at most 100 characters before the suffix."""
-    words = "-".join(slugify(str(part)) for part in parts if slugify(str(part)))
-    words = re.sub(r"-{2,}", "-", words).strip("-")[:100].rstrip("-")
+    words joined by single dashes ("2025–2027" stays "2025-2027"), no empty parts, at most 100
+    characters before the suffix, cut between words."""
+    slugs = [slugify(WORD_BREAKS.sub(" ", str(part))) for part in parts]
+    words = re.sub(r"-{2,}", "-", "-".join(s for s in slugs if s)).strip("-")
+    if len(words) > 100:
+        cut = words[:101]
+        words = cut[: cut.rfind("-")] if "-" in cut else cut[:100]
     return f"{words or 'export'}.{ext}"
 
 

@@ -26,6 +26,18 @@ READABLE = re.compile(
         (("Uppföljning våren 2025 (demo)", "Ärende"), "uppfoljning-varen-2025-demo-arende.csv"),
         (("beredskap", "=== --- ", "typ"), "beredskap-typ.csv"),
         (("",), "export.csv"),
+        (("Stöd till huvudmännen 2025–2027",), "stod-till-huvudmannen-2025-2027.csv"),
+        (("Dnr U2020/05873/S", "v1.2"), "dnr-u2020-05873-s-v1-2.csv"),
+        (
+            (
+                "slutredovisning",
+                1,
+                "Digitaliseringens möjligheter för att främja kunskapsutveckling"
+                " och likvärdighet i skolväsendet",
+            ),
+            "slutredovisning-1-digitaliseringens-mojligheter-for-att-framja-kunskapsutveckling-och-likvardighet-i.csv",
+        ),
+        (("a" * 120,), "a" * 100 + ".csv"),
     ],
 )
 def test_download_name(parts, expected):
