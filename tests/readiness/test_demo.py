@@ -42,3 +42,14 @@ def test_demo_without_demo_organisers_creates_rounds_only():
     demo.load(io.StringIO())
     assert ReportingRound.objects.count() == 4
     assert not Assessment.objects.exists()
+
+
+def test_the_demo_accounts_organisation_has_answered_every_closed_round():
+    principals = PrincipalFactory.create_batch(12, is_demo=True)
+    MembershipFactory(principal=principals[3], user__username="demo-kommun-redaktor")
+    demo.load(io.StringIO())
+    states = dict(
+        Assessment.objects.filter(principal=principals[3]).values_list("round__name", "state")
+    )
+    rounds = list(ReportingRound.objects.order_by("opens_on"))
+    assert [states.get(r.name) for r in rounds] == ["submitted"] * (len(rounds) - 1) + ["draft"]
