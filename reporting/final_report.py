@@ -796,13 +796,16 @@ def _readiness(part: Part, first, latest) -> None:
     part.tables.append(table)
     labels = (pgettext("final report", "First round"), pgettext("final report", "Latest round"))
     series = [(labels[0], [row[2] for row in dnp_rows]), (labels[1], [row[4] for row in dnp_rows])]
+    if first_round.pk == latest_round.pk:  # one round so far: one bar per group, not two alike
+        series = [(latest_round.name, [row[4] for row in dnp_rows])]
+    same_numbers = pgettext("final report", "The same numbers are in the table of the same title.")
     part.charts.append(
         Chart(
             title=table.title,
             svg=charts.bar_chart(
                 chart_id="slutredovisning-dnp",
                 title=table.title,
-                desc=pgettext("final report", "The same numbers are in the table above."),
+                desc=same_numbers,
                 categories=[row[0] for row in dnp_rows],
                 series=[
                     (name, [float(v) if _number(v) else None for v in vs]) for name, vs in series
@@ -812,7 +815,7 @@ def _readiness(part: Part, first, latest) -> None:
                 ],
                 max_value=100,
             ),
-            description=pgettext("final report", "The same numbers are in the table above."),
+            description=same_numbers,
         )
     )
 

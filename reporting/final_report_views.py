@@ -1,5 +1,7 @@
 """Pages of the final report. Thin: reads come from final_report.py, writes from the services."""
 
+import textwrap
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -48,7 +50,7 @@ def _report(pk) -> FinalReport:
 
 
 def _filename(report: FinalReport, ext: str, *suffix: str) -> str:
-    title = report.agreement.title[:60]
+    title = textwrap.shorten(report.agreement.title, 60, placeholder="")  # cut between words
     return spreadsheets.download_name(
         "slutredovisning", report.agreement.pk, title, *suffix, ext=ext
     )

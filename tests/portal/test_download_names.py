@@ -70,3 +70,16 @@ def test_every_download_is_named_readably(login, staff, lead):
     disposition = response["Content-Disposition"]
     assert READABLE.fullmatch(disposition), disposition
     assert "overenskommelsen-om-skolans-digitalisering" in disposition
+
+
+def test_a_final_reports_file_is_named_by_whole_words_of_its_agreement():
+    from agreement.models import Agreement
+    from reporting.final_report_views import _filename
+    from reporting.models import FinalReport
+
+    agreement = Agreement(
+        pk=1,
+        title="Digitaliseringens möjligheter för att främja kunskapsutveckling i skolan",
+    )
+    name = _filename(FinalReport(agreement=agreement), "pdf", "data")
+    assert name == "slutredovisning-1-digitaliseringens-mojligheter-for-att-framja-data.pdf"
