@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
+TEST_WORKERS ?= auto
 
 .PHONY: help run test lint format messages check-messages migrate demo clean bench
 
@@ -26,8 +27,8 @@ run: $(VENV)/.installed ## Install, migrate, load demo data and serve on http://
 	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py load_demo
 	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
 
-test: $(VENV)/.installed-dev ## Install dev dependencies and run the whole test suite
-	$(VENV)/bin/pytest --cov --cov-report=term $(PYTEST_ARGS)
+test: $(VENV)/.installed-dev ## Install dev dependencies and run the whole test suite (every core)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev ## ruff check and format check
 	$(VENV)/bin/ruff check .

@@ -112,7 +112,11 @@ def postgres_only(db):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+        reason = "needs PostgreSQL: set DATABASE_URL=postgres://..."
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            vendor = connection.vendor
+            pytest.fail(f"REQUIRE_POSTGRES=1 but the test database is {vendor}", pytrace=False)
+        pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,13 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 ALLOWED_HOSTS = ["*"]
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://testserver")
-MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+# `make test` runs on every core (pytest-xdist): each worker has its own files and, with a
+# shared cache, its own Redis database (the tests empty the cache between tests).
+WORKER = int(env("PYTEST_XDIST_WORKER", default="gw0")[2:])
+MEDIA_ROOT = BASE_DIR / f".test-media/{WORKER}"  # noqa: F405
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":  # noqa: F405
+    _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
+    CACHES["default"]["LOCATION"] = f"{_base}/{(int(_db or 0) - WORKER) % 16}"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Static files come straight from the finders; there is no collectstatic in tests.
 STATIC_ROOT = None
