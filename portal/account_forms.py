@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,3 +36,15 @@ class EmailCodeForm(CodeForm):
         _("Code from the e-mail"), _("Six digits, in the e-mail we have just sent you.")
     )
     invalid = _("Enter the six digits from the e-mail.")
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, refusing a user name longer than any account's before anything
+    looks it up: Django sets the field's max_length but no validator, so a long name would
+    reach the lockout records (django-axes, 255 characters) and fail there on PostgreSQL."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()
+        return super().clean()

@@ -13,11 +13,12 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from . import twofactor, twofactor_email
-from .account_forms import CodeForm, EmailCodeForm
+from .account_forms import CodeForm, EmailCodeForm, LoginForm
 from .models import EmailCode
 
 
 class LoginView(auth_views.LoginView):
+    form_class = LoginForm
     redirect_authenticated_user = True
 
 

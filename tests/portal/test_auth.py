@@ -37,6 +37,15 @@ def test_login_with_wrong_password_shows_error_summary(client, staff):
     assert "Ange ett korrekt användarnamn och lösenord" in html
 
 
+def test_a_user_name_longer_than_any_account_is_refused_like_a_wrong_password(client, staff):
+    from axes.models import AccessAttempt
+
+    response = post_login(client, "A" * 300, "wrong-password")
+    assert response.status_code == 200
+    assert "Ange ett korrekt användarnamn och lösenord" in response.content.decode()
+    assert not AccessAttempt.objects.exists()  # nothing looked up, nothing too long to store
+
+
 @pytest.mark.parametrize(
     ("fixture", "landing"),
     [
