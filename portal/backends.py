@@ -119,5 +119,9 @@ def _membership_changed(action, **kwargs) -> None:
 @receiver([post_save, post_delete], sender=get_user_model())
 @receiver([post_save, post_delete], sender=Group)
 @receiver([post_save, post_delete], sender=Permission)
-def _record_changed(**kwargs) -> None:
+def _record_changed(update_fields=None, **kwargs) -> None:
+    # Every sign-in saves the user's last_login, which nothing cached depends on; moving the
+    # generation then would make every signed-in user's next request read the database again.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
     forget_all_users()

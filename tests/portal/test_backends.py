@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from portal import backends
 from portal.roles import STAFF_GROUP
+from tests.portal.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db]
 
@@ -88,6 +89,21 @@ def test_without_a_shared_cache_every_request_reads_the_database(login, staff, s
     client.get(PAGE)
     status, again = _queries_on_auth_tables(client)
     assert status == 200 and len(again) == 2  # the user, then both kinds of permission at once
+
+
+def test_someone_signing_in_keeps_everyone_elses_entry(shared, login, staff, government):
+    from django.test import Client
+
+    staff_client = login(staff)
+    staff_client.get(PAGE)
+    before = cache.get(backends.GENERATION_KEY)
+    response = Client().post(
+        reverse("login"), {"username": government.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302  # signed in: Django saved last_login
+    assert cache.get(backends.GENERATION_KEY) == before
+    status, again = _queries_on_auth_tables(staff_client)
+    assert status == 200 and again == []
 
 
 def test_a_change_moves_the_generation_at_once_and_again_after_the_commit(
