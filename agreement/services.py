@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import Action, diff, record, snapshot
 from portal.concurrency import lock_if_unchanged
-from portal.templatetags.portal import kr
+from portal.formatting import kr
 
 from .models import (
     Activity,

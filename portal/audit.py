@@ -69,6 +69,17 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
+def actor_label(actor) -> str:
+    """Who did it, as stored beside an event or a version: a person's full name (their user
+    name when they have none), or a system actor's label ("Systemet (inläsning av …)") as
+    given; at most 200 characters, the width of every `*_label` column."""
+    if getattr(actor, "is_authenticated", False):
+        return (actor.get_full_name() or actor.get_username())[:200]
+    if isinstance(actor, str):
+        return actor[:200]
+    return ""
+
+
 def record(
     *,
     actor,
@@ -78,14 +89,9 @@ def record(
     note: str = "",
 ) -> AuditEvent:
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
-    label = ""
-    if actor_user is not None:
-        label = actor_user.get_full_name() or actor_user.get_username()
-    elif isinstance(actor, str):
-        label = actor
     return AuditEvent.objects.create(
         actor=actor_user,
-        actor_label=label[:200],
+        actor_label=actor_label(actor),
         action=action,
         content_type=ContentType.objects.get_for_model(subject, for_concrete_model=False),
         object_id=str(subject.pk),

@@ -1,8 +1,8 @@
 from django.conf import settings
 
 from .models import DemoDataset
-from .navigation import items_for
 from .roles import Role, role_of
+from .sections import menu_for
 
 
 def portal(request) -> dict:
@@ -11,7 +11,7 @@ def portal(request) -> dict:
     return {
         "demo_data_loaded": DemoDataset.objects.present,
         "user_role": role_of(user) if authenticated else Role.NONE,
-        "navigation": (lambda: items_for(user, request.path)) if authenticated else [],
+        "navigation": (lambda: menu_for(user, request.path)) if authenticated else [],
         "admin_url": "/" + settings.ADMIN_URL,
         "LANGUAGES": settings.LANGUAGES,
     }

@@ -6,17 +6,60 @@ carriage return as a formula or command, so every CSV goes through defusedcsv (w
 prefixes such text with an apostrophe, the OWASP advice) and the two leading control
 characters it leaves alone; every XLSX cell holding text is typed as a string, so the text is
 shown exactly as written and never evaluated. Numbers stay numbers in both.
+
+A table's columns are typed (`Column`, one of the kinds below): the kind decides how a value
+is shown on a page or in the PDF (`shown`, with portal/formatting.py) and which number format
+its cells get in an XLSX file (`NUMBER_FORMATS`), the same for the dashboards' tables and the
+final report's (docs/adr/0003-one-writer-for-spreadsheets.md).
 """
 
 import io
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from defusedcsv import csv as defused_csv
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
+
+from portal import formatting
+
+# The kinds of column.
+TEXT, INT, DECIMAL, PERCENT, AMOUNT = "text", "int", "decimal", "percent", "amount"
+YEAR = "year"  # shown as text; written as a number (a "Totalt" in the same column stays text)
+DATE = "date"
+NUMERIC = frozenset({INT, DECIMAL, PERCENT, AMOUNT})
+
+# Excel's codes: "," is the thousands separator and "." the decimal point, shown as the reader's
+# own (a space and a comma in Swedish Excel); a literal space would not group digits.
+NUMBER_FORMATS = {INT: "#,##0", DECIMAL: "0.0", PERCENT: "0.0", AMOUNT: "#,##0.00", YEAR: "0"}
+
+_SHOWN = {
+    INT: formatting.integer,
+    DECIMAL: formatting.decimal,
+    PERCENT: formatting.percent,
+    AMOUNT: formatting.kr,
+    DATE: lambda day: day.isoformat(),
+}
+
+
+@dataclass
+class Column:
+    label: Any
+    kind: str = TEXT
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC
+
+
+def shown(value, kind: str) -> str:
+    """A present value of a column of `kind` as pages and the PDF show it, the Swedish way."""
+    return _SHOWN.get(kind, str)(value)
+
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,13 +116,18 @@ def _xlsx_value(value):
     return value
 
 
-def append_row(sheet, values, *, bold: bool = False) -> list:
-    """Append one row; text cells are strings whatever they start with. Returns the cells."""
+def append_row(sheet, values, *, bold: bool = False, kinds=None) -> list:
+    """Append one row; text cells are strings whatever they start with, and with the columns'
+    `kinds` numbers get their kind's number format. Returns the cells."""
     sheet.append([_xlsx_value(value) for value in values])
     cells = list(sheet[sheet.max_row]) if values else []
-    for cell in cells:
+    for index, cell in enumerate(cells):
         if isinstance(cell.value, str):
             cell.data_type = TYPE_STRING
+        elif kinds is not None and isinstance(cell.value, int | float | Decimal):
+            number_format = NUMBER_FORMATS.get(kinds[index])
+            if number_format and not isinstance(cell.value, bool):
+                cell.number_format = number_format
         if bold:
             cell.font = Font(bold=True)
     return cells

@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .navigation import start_sections
 from .permissions import CHANGE_PROGRAMME, VIEW_AGGREGATES, permission_required
 from .roles import Role, role_of
+from .sections import start_sections
 
 LANDING = {
     Role.ADMIN: "portal:staff-home",
@@ -28,13 +28,17 @@ def start(request):
 
 @permission_required(CHANGE_PROGRAMME)
 def staff_home(request):
-    return render(request, "portal/staff_home.html", {"sections": start_sections(Role.STAFF)})
+    return render(
+        request, "portal/staff_home.html", {"sections": start_sections(request, Role.STAFF)}
+    )
 
 
 @permission_required(VIEW_AGGREGATES)
 def government_home(request):
     return render(
-        request, "portal/government_home.html", {"sections": start_sections(Role.GOVERNMENT)}
+        request,
+        "portal/government_home.html",
+        {"sections": start_sections(request, Role.GOVERNMENT)},
     )
 
 

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PrincipalsConfig(AppConfig):
     name = "principals"
     verbose_name = _("School organisers")
-    navigation = [
-        ("principals:principal-list", _("School organisers"), "portal.manage_principals"),
-    ]
+
+    def ready(self):
+        from .sections import parts
+
+        self.parts = parts()

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal import audit
 from portal.models import AuditEvent
 
 from . import orgnr
@@ -1245,11 +1246,7 @@ def _apply(plan: Plan, *, actor, source: str, progress: Progress | None) -> None
     now = timezone.now()
     source = source[:100]
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
-    actor_label = ""
-    if actor_user is not None:
-        actor_label = actor_user.get_full_name() or actor_user.get_username()
-    elif isinstance(actor, str):
-        actor_label = actor
+    actor_label = audit.actor_label(actor)
     ct_principal = ContentType.objects.get_for_model(Principal)
     ct_unit = ContentType.objects.get_for_model(SchoolUnit)
     events: list[AuditEvent] = []

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
 from portal.concurrency import EditConflict
-from portal.navigation import principal_sections
 from portal.permissions import MANAGE_PRINCIPALS, permission_required
+from portal.sections import principal_sections
 
 from . import access, selectors, services
 from .forms import AcceptInvitationForm, ContactForm, ImportUploadForm, InvitationForm
@@ -104,7 +104,7 @@ def principal_detail(request, pk):
             "manages": manages,
             "members": selectors.members_of(principal) if manages else None,
             "invitations": selectors.pending_invitations_of(principal) if manages else None,
-            "sections": principal_sections(),
+            "sections": principal_sections(request, principal),
         },
     )
 

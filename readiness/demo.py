@@ -102,9 +102,7 @@ def load(stdout) -> list[tuple[str, str]]:
         editors.setdefault(membership.principal_id, membership.user)
 
     with_accounts = {
-        principal_id
-        for principal_id, user in editors.items()
-        if user.username.startswith("demo-")
+        principal_id for principal_id, user in editors.items() if user.username.startswith("demo-")
     }
     rounds = _rounds(today)
     for round_index, (name, opens_on, closes_on) in enumerate(rounds):

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from portal import audit
 from portal.audit import Action, record, record_change, snapshot
 from portal.concurrency import EditConflict
 from principals import access
@@ -383,10 +384,6 @@ def _clean(answers: dict) -> dict:
     return cleaned
 
 
-def _label(user) -> str:
-    return (user.get_full_name() or user.get_username())[:200]
-
-
 def _lock_assessment(*, principal: Principal, reporting_round: ReportingRound, seen_version: int):
     assessment, _created = Assessment.objects.get_or_create(
         principal=principal, round=reporting_round
@@ -424,7 +421,7 @@ def _new_version(*, assessment: Assessment, kind: str, answers: dict, actor) -> 
         framework_version=assessment.round.framework_version,
         answers=_clean(answers),
         created_by=actor,
-        created_by_label=_label(actor),
+        created_by_label=audit.actor_label(actor),
     )
 
 
@@ -638,7 +635,7 @@ def reminders_send(*, reporting_round: ReportingRound, actor, now=None) -> Remin
         plan = selectors.reminder_plan(reporting_round, now=now, interval=REMINDER_INTERVAL)
         result.skipped_recent = plan.skipped_recent
         result.skipped_no_address = plan.skipped_no_address
-        label = _label(actor) if hasattr(actor, "get_username") else str(actor)
+        label = audit.actor_label(actor)
         reminders = [
             Reminder(
                 round=reporting_round,

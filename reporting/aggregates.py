@@ -2,8 +2,9 @@
 
 Aggregation happens in the database: one query returns counts for whole groups (organiser
 type × county, round, quarter), and Python only adds up that bounded number of group rows.
-Answers to questions with options are counted per distinct answer (`_answer_tally`), and Python
-maps those few hundred answers to options with readiness' own rules. Each public function
+Answers to questions with options are counted per distinct answer (readiness.queries'
+`answer_tally`), and Python maps those few hundred answers to options with readiness' own
+rules; every condition on an answer comes from readiness.queries too. Each public function
 takes keyword-only arguments and returns plain dataclasses, so the dashboards, the exports,
 open data and the final report all show the same figures. The costly ones are `@cached`
 (reporting/cache.py): kept until any data behind them changes; `.uncached` computes.
@@ -14,30 +15,24 @@ organisers, the public) never get them: they read each closed round's stored pub
 """
 
 import datetime
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
 from django.db.models import (
     Avg,
     BigIntegerField,
     Case,
     Count,
     F,
-    Func,
     Q,
     Sum,
-    TextField,
     Value,
     When,
 )
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, TruncQuarter
-from django.db.models.lookups import Contains
 from django.utils.translation import gettext_lazy as _
 
 from agreement.models import (
@@ -52,15 +47,24 @@ from agreement.models import (
 )
 from agreement.models import Rating as ActivityRating
 from principals.models import County, Municipality, Principal
-from readiness.models import Assessment, Indicator, Rating, ReportingRound, YesNo
-from readiness.selectors import is_achieved
+from readiness.models import Assessment, Indicator, ReportingRound
+from readiness.queries import (
+    TALLIED,
+    AnswerJsonText,
+    achieved_condition,
+    answer_tally,
+    answer_text,
+    answered_condition,
+    count_answers,
+    dnp_condition,
+    option_conditions,
+)
 
 from . import disclosure
 from .cache import cached
 from .disclosure import Figure
 
 Types = Indicator.AnswerType
-ACHIEVED_RATINGS = [Rating.ACHIEVED.value, Rating.NOT_RELEVANT.value]
 
 # Pupil size bands: the same bands as Skolfederation's membership fees.
 SIZE_BANDS: list[tuple[str, Any, int | None, int | None]] = [
@@ -69,15 +73,6 @@ SIZE_BANDS: list[tuple[str, Any, int | None, int | None]] = [
     ("501-5000", _("501–5 000 pupils"), 501, 5000),
     ("over-5000", _("More than 5 000 pupils"), 5001, None),
     ("unknown", _("Number of pupils not known"), None, None),
-]
-
-# Bands for percentage answers: (key, label, lowest, highest), both inclusive.
-PERCENT_BANDS: list[tuple[str, str, int, int]] = [
-    ("0-24", "0–24 %", 0, 24),
-    ("25-49", "25–49 %", 25, 49),
-    ("50-74", "50–74 %", 50, 74),
-    ("75-99", "75–99 %", 75, 99),
-    ("100", "100 %", 100, 100),
 ]
 
 
@@ -129,226 +124,6 @@ def filtered_principals(*, filters: ReadinessFilters | None = None):
                 if high is not None:
                     principals = principals.filter(pupils__lte=high)
     return principals
-
-
-# ---------------------------------------------------------------- answer conditions
-
-
-def _path(code: str, prefix: str) -> str:
-    return f"{prefix}__{code}__value"
-
-
-def _text(code: str, prefix: str) -> KeyTextTransform:
-    """The answer's value as text (KT() cannot follow the relation to the version)."""
-    return KeyTextTransform("value", KeyTransform(code, prefix))
-
-
-def option_conditions(indicator: Indicator, *, prefix: str = "current__answers") -> list:
-    """(value, label, condition) for each answer an indicator's distribution counts."""
-    path = _path(indicator.code, prefix)
-    kind = indicator.answer_type
-    if kind in (Types.RATING, Types.YES_NO, Types.SINGLE_CHOICE):
-        return [(value, label, Q(**{path: value})) for value, label in indicator.options()]
-    if kind == Types.MULTI_CHOICE:
-        # The array's JSON text holds each chosen value in quotes: exact on both databases.
-        return [
-            (value, label, Q(Contains(_text(indicator.code, prefix), f'"{value}"')))
-            for value, label in indicator.options()
-        ]
-    if kind == Types.PERCENTAGE:
-        return [
-            (key, label, Q(**{f"{path}__gte": low, f"{path}__lte": high}))
-            for key, label, low, high in PERCENT_BANDS
-        ]
-    return []
-
-
-def answered_condition(indicator: Indicator, *, prefix: str = "current__answers") -> Q:
-    """The organiser gave an answer (validated answers are always one of the options)."""
-    path = _path(indicator.code, prefix)
-    kind = indicator.answer_type
-    if kind in (Types.INTEGER, Types.PERCENTAGE):
-        # SQLite compares a JSON null as the text "null", which sorts above every number.
-        return Q(**{f"{path}__gte": 0}) & ~Q(**{path: None})
-    if kind == Types.TEXT:
-        return Q(**{f"{path}__isnull": False}) & ~Q(**{path: None}) & ~Q(**{path: ""})
-    condition = Q(pk__in=[])
-    for _value, _label, option in option_conditions(indicator, prefix=prefix):
-        condition |= option
-    return condition
-
-
-def achieved_condition(indicator: Indicator, *, prefix: str = "current__answers") -> Q:
-    """An answer that meets the indicator: the database twin of readiness' `is_achieved`.
-
-    Rating: Achieved or Not relevant; yes/no: yes; choices: one of the framework's achieved
-    values (any answer if it lists none); percentage: 100; whole numbers and text: always.
-    """
-    path = _path(indicator.code, prefix)
-    kind = indicator.answer_type
-    if kind in (Types.TEXT, Types.INTEGER):
-        return Q()
-    if kind == Types.RATING:
-        return Q(**{f"{path}__in": ACHIEVED_RATINGS})
-    if kind == Types.YES_NO:
-        return Q(**{path: YesNo.YES.value})
-    if kind == Types.PERCENTAGE:
-        return Q(**{path: 100})
-    targets = list(indicator.achieved_values or [])
-    if not targets:
-        return answered_condition(indicator, prefix=prefix)
-    if kind == Types.SINGLE_CHOICE:
-        return Q(**{f"{path}__in": targets})
-    condition = Q(pk__in=[])
-    for value in targets:
-        condition |= Q(Contains(_text(indicator.code, prefix), f'"{value}"'))
-    return condition
-
-
-def dnp_condition(indicators: Sequence[Indicator], *, prefix: str = "current__answers") -> Q:
-    """Meets every DNP-tagged indicator of the framework (no DNP item left in the action plan)."""
-    dnp = [i for i in indicators if i.is_dnp]
-    if not dnp:
-        return Q(pk__in=[])
-    condition = Q()
-    for indicator in dnp:
-        condition &= achieved_condition(indicator, prefix=prefix)
-    return condition
-
-
-# ---------------------------------------------------------------- answers counted by value
-
-# Answer types with options: their answers take a few distinct values, so the database counts
-# each distinct answer (_answer_tally) and Python maps those counts to options. Free text and
-# whole numbers take any value: they are counted by condition (_distribution_columns).
-TALLIED = (Types.RATING, Types.YES_NO, Types.SINGLE_CHOICE, Types.MULTI_CHOICE, Types.PERCENTAGE)
-
-# Each answer of a version's answers (s) as code and value, the value as JSON text or NULL.
-_EACH_ANSWER_SQL = {
-    "postgresql": ("""jsonb_each(s."answers")""", "(e.value -> 'value')::text"),
-    "sqlite": (
-        """json_each(s."answers")""",
-        "CASE WHEN e.type = 'object' THEN json_quote(json_extract(e.value, '$.value')) END",
-    ),
-}
-
-
-def _answer_tally(assessments, codes: Sequence[str], *, by: dict[str, Any] | None = None):
-    """How many of the assessments gave each answer to each code, per group, in one query.
-
-    {group values: {code: {answer as JSON text, None for no value: count}}}; `by` names the
-    group's expressions, none for one group. Conditions per option read every answer once per
-    option; this reads each submission's answers once and lets the database group equal
-    answers, leaving Python a few hundred distinct answers to map. The database's JSON table
-    function has no ORM form, so the outer query is SQL around the ORM's own.
-    """
-    tally: dict[tuple, dict[str, dict[str | None, int]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(int))
-    )
-    if not codes:
-        return tally
-    by = by or {}
-    inner = assessments.order_by().values(**by, answers=F("current__answers"))
-    connection = connections[inner.db]
-    inner_sql, params = inner.query.get_compiler(connection=connection).as_sql()
-    each, answer = _EACH_ANSWER_SQL[connection.vendor]
-    groups = "".join(f"s.{connection.ops.quote_name(alias)}, " for alias in by)
-    keys = ", ".join(["%s"] * len(codes))
-    positions = ", ".join(str(n) for n in range(1, len(by) + 3))
-    sql = (
-        f"SELECT {groups}e.key, {answer}, COUNT(*) FROM ({inner_sql}) s CROSS JOIN {each} e "  # noqa: S608 (parameters)
-        f"WHERE e.key IN ({keys}) GROUP BY {positions}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*params, *codes))
-        for *group, code, value, n in cursor.fetchall():
-            tally[tuple(group)][code][value] += n
-    return tally
-
-
-class _AnswerText(Func):
-    """One indicator's answer as JSON text, NULL for none: equal answers group together.
-
-    For counting one indicator's answers in a grouped ORM query. JSON text keeps "2" apart
-    from 2, which Django's key transforms on SQLite return alike.
-    """
-
-    output_field = TextField()
-
-    def __init__(self, code: str):
-        super().__init__(F("current__answers"))
-        self.code = code
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"(({sql} -> %s) -> 'value')::text", (*params, self.code)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        path = f"$.{json.dumps(self.code)}.value"
-        return f"json_quote(json_extract({sql}, %s))", (*params, path)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _counted_as(indicator: Indicator, value) -> tuple[list[str], bool, bool]:
-    """(options it counts under, answered, achieved) for one answer to an indicator with options.
-
-    The Python twin of option_conditions and answered_condition, with readiness' `is_achieved`
-    deciding what meets the indicator; they agree on every answer readiness saves and on empty
-    ones. Only an answer among the options is counted as given, so one the framework does not
-    offer counts nowhere, and a percentage is answered only by a number.
-    """
-    kind = indicator.answer_type
-    if kind == Types.PERCENTAGE:
-        number = _is_number(value)
-        options = [
-            key for key, _label, low, high in PERCENT_BANDS if number and low <= value <= high
-        ]
-        answered = number and value >= 0
-    elif kind == Types.MULTI_CHOICE:
-        chosen = value if isinstance(value, list) else []
-        options = [option for option, _label in indicator.options() if option in chosen]
-        answered = bool(options)
-    else:
-        options = [option for option, _label in indicator.options() if option == value]
-        answered = bool(options)
-    return options, answered, answered and is_achieved(indicator, value)
-
-
-def _count_answers(indicator: Indicator, answers: dict) -> tuple[list[int], int, int]:
-    """(count per option as option_conditions lists them, answered, achieved) from a tally."""
-    options = [value for value, _label, _condition in option_conditions(indicator)]
-    counts = [0] * len(options)
-    answered = achieved = 0
-    for text, n in answers.items():
-        chosen, is_answered, is_met = _counted_as(
-            indicator, None if text is None else json.loads(text)
-        )
-        for j, option in enumerate(options):
-            if option in chosen:
-                counts[j] += n
-        answered += n if is_answered else 0
-        achieved += n if is_met else 0
-    return counts, answered, achieved
-
-
-def _tally_columns(indicators: Sequence[Indicator], tally: dict) -> dict[str, int]:
-    """The option, answered and achieved counts of the indicators with options, by position.
-
-    Named as _distribution_columns names its columns, so one row holds both.
-    """
-    columns: dict[str, int] = {}
-    for i, indicator in enumerate(indicators):
-        if indicator.answer_type not in TALLIED:
-            continue
-        counts, columns[f"a{i}"], columns[f"h{i}"] = _count_answers(
-            indicator, tally.get(indicator.code, {})
-        )
-        columns.update({f"o{i}_{j}": n for j, n in enumerate(counts)})
-    return columns
 
 
 # ---------------------------------------------------------------- rounds and indicators
@@ -448,26 +223,42 @@ def _submitted_in(reporting_round, principals):
     )
 
 
-def _distribution_columns(indicators: Sequence[Indicator], prefix: str = "current__answers"):
+def _distribution_columns(indicators: Sequence[Indicator]):
     """Count columns for free text and whole numbers: answered, achieved, mean; by position.
 
     Their answers take any value, so a tally of distinct answers would be as long as the
-    submissions; the indicators with options are counted by _answer_tally instead.
+    submissions; the indicators with options are counted by answer_tally instead.
     """
     columns: dict[str, Any] = {}
     for i, indicator in enumerate(indicators):
         if indicator.answer_type in TALLIED:
             continue
-        columns[f"a{i}"] = Count("pk", filter=answered_condition(indicator, prefix=prefix))
+        columns[f"a{i}"] = Count("pk", filter=answered_condition(indicator))
         if indicator.answer_type == Types.TEXT and not indicator.is_dnp:
             continue
-        columns[f"h{i}"] = Count("pk", filter=achieved_condition(indicator, prefix=prefix))
+        columns[f"h{i}"] = Count("pk", filter=achieved_condition(indicator))
         if indicator.answer_type == Types.INTEGER:
             # 64 bits: the form refuses more than 18 digits, so no stored answer overflows.
             columns[f"m{i}"] = Avg(
-                Cast(_text(indicator.code, prefix), BigIntegerField()),
-                filter=answered_condition(indicator, prefix=prefix),
+                Cast(answer_text(indicator.code), BigIntegerField()),
+                filter=answered_condition(indicator),
             )
+    return columns
+
+
+def _tally_columns(indicators: Sequence[Indicator], tally: dict) -> dict[str, int]:
+    """The option, answered and achieved counts of the indicators with options, by position.
+
+    Named as _distribution_columns names its columns, so one row holds both.
+    """
+    columns: dict[str, int] = {}
+    for i, indicator in enumerate(indicators):
+        if indicator.answer_type not in TALLIED:
+            continue
+        counts, columns[f"a{i}"], columns[f"h{i}"] = count_answers(
+            indicator, tally.get(indicator.code, {})
+        )
+        columns.update({f"o{i}_{j}": n for j, n in enumerate(counts)})
     return columns
 
 
@@ -563,7 +354,7 @@ def readiness_overview(
         .values("principal__organiser_type", "principal__county_id")
         .annotate(**columns)
     )
-    tally = _answer_tally(submitted_in, [i.code for i in indicators if i.answer_type in TALLIED])
+    tally = answer_tally(submitted_in, [i.code for i in indicators if i.answer_type in TALLIED])
     counties = {c.pk: c.name for c in County.objects.order_by("code")}
 
     overall: dict[str, Any] = defaultdict(int)
@@ -686,7 +477,7 @@ def readiness_trend(
         # each version's answers.
         for row in submissions.values(
             "round_id",
-            answer=_AnswerText(indicator.code),
+            answer=AnswerJsonText(indicator.code),
             is_ready=Case(When(ready, then=Value(1)), default=Value(0)),
         ).annotate(n=Count("pk")):
             total = rows.setdefault(row["round_id"], {"n": 0, "ready": 0})

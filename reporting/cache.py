@@ -119,11 +119,17 @@ def _version_models() -> list[type[models.Model]]:
 
 
 def _unrelated_subjects() -> list[type[models.Model]]:
-    """Audit subjects no figure is made from: accounts, invitations, reminders, the report."""
+    """Models no figure is made from: accounts, invitations, reminders, the report's text, and
+    the portal's own bookkeeping. Their audit events do not move the version."""
+    from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sessions.models import Session
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from principals.models import Invitation, Membership
+    from portal.models import AuditEvent, EmailCode, PortalAccess
+    from principals.models import ImportBatch, Invitation, Membership
     from readiness.models import Reminder
     from reporting.models import FinalReport, ReportReminder, ReportSection, SubmittedReport
 
@@ -137,7 +143,54 @@ def _unrelated_subjects() -> list[type[models.Model]]:
         ReportSection,
         SubmittedReport,
         ReportReminder,
+        Group,
+        Permission,
+        ContentType,
+        Session,
+        AccessAttempt,
+        AccessAttemptExpiration,
+        AccessFailureLog,
+        AccessLog,
+        AuditEvent,
+        EmailCode,
+        PortalAccess,
+        ImportBatch,
     ]
+
+
+def _moved_by_events() -> list[type[models.Model]]:
+    """Models figures are made from whose new rows alone change none: a figure changes only
+    with what is recorded as an audit event about them (or about a model they belong to), and
+    such events move the version. A draft's versions count once submitted; a school unit,
+    area, activity, deliverable, commitment or partner counts through its recorded changes;
+    publishing a round records an event on the round; demo data arrives as new principals."""
+    from agreement.models import Activity, Commitment, Deliverable, Partner
+    from portal.models import DemoDataset
+    from principals.models import SchoolUnit
+    from readiness.models import Area, AssessmentVersion
+    from reporting.models import RoundPublication
+
+    return [
+        Activity,
+        Commitment,
+        Deliverable,
+        Partner,
+        DemoDataset,
+        SchoolUnit,
+        Area,
+        AssessmentVersion,
+        RoundPublication,
+    ]
+
+
+def classified_models() -> dict[str, list[type[models.Model]]]:
+    """Every model, by what its changes do to the figure cache (a test keeps this complete, so
+    a new model cannot silently serve stale figures)."""
+    return {
+        "new rows": _version_models(),
+        "events": _moved_by_events(),
+        "unrelated": _unrelated_subjects(),
+    }
 
 
 def _literal(value: str) -> str:

@@ -10,23 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import spreadsheets
+from portal.spreadsheets import AMOUNT, DECIMAL, INT, PERCENT, TEXT, YEAR, Column
 
 from . import disclosure
 from .disclosure import Figure
-
-TEXT, INT, PERCENT, AMOUNT, DECIMAL = "text", "int", "percent", "amount", "decimal"
-YEAR = "year"  # shown as text; exported as a number (a "Total" row in the column stays text)
-
-
-@dataclass
-class Column:
-    label: Any
-    kind: str = TEXT
 
 
 @dataclass
@@ -78,17 +69,7 @@ def format_cell(cell, kind: str) -> str:
 def _format_value(value, kind: str) -> str:
     if value is None or value == "":
         return "–" if kind != TEXT else ""
-    if kind == PERCENT:
-        return f"{number_format(value, 1)}\xa0%"
-    if kind == AMOUNT:
-        amount = Decimal(value)
-        places = 0 if amount == amount.to_integral_value() else 2
-        return f"{number_format(amount, places, force_grouping=True)}\xa0kr"
-    if kind == INT:
-        return number_format(value, 0, force_grouping=True)
-    if kind == DECIMAL:
-        return number_format(value, 1, force_grouping=True)
-    return str(value)
+    return spreadsheets.shown(value, kind)
 
 
 def _export_value(cell, kind: str):
@@ -147,23 +128,15 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
     return response
 
 
-NUMBER_FORMATS = {INT: "#,##0", PERCENT: "0.0", AMOUNT: "#,##0.00", DECIMAL: "0.0", YEAR: "0"}
-
-
 def xlsx_response(table: Table, filename: str) -> HttpResponse:
     header, rows = _rows_for_export(table)
     workbook = spreadsheets.new_workbook()
     sheet = workbook.create_sheet(spreadsheets.sheet_title(str(table.caption)))
     spreadsheets.append_row(sheet, [str(table.caption)], bold=True)
     spreadsheets.append_row(sheet, header, bold=True)
+    kinds = [column.kind for column in table.columns]
     for row in rows:
-        spreadsheets.append_row(sheet, row)
-    for index, column in enumerate(table.columns, start=1):
-        fmt = NUMBER_FORMATS.get(column.kind)
-        if fmt:
-            for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
-                if isinstance(cell.value, int | float | Decimal):
-                    cell.number_format = fmt
+        spreadsheets.append_row(sheet, row, kinds=kinds)
     spreadsheets.fit_columns(sheet, header_row=2)
     if table.has_suppressed():
         sheet.append([])

@@ -18,12 +18,14 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import pgettext
 
 from agreement import selectors as agreement_selectors
 from agreement.models import Activity, Agreement, Cost, Deliverable, Milestone
+from portal import formatting, spreadsheets
 from portal.models import DemoDataset
+from portal.spreadsheets import Column
 from principals.models import Principal
 from readiness.models import Assessment, Indicator, ReportingRound
 
@@ -107,41 +109,6 @@ def _outline(html: str, top: int) -> str:
 # ---------------------------------------------------------------- tables
 
 
-def fmt_int(value) -> str:
-    return number_format(value, 0, force_grouping=True)
-
-
-def fmt_amount(value) -> str:
-    amount = Decimal(value)
-    places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, places, force_grouping=True)}\xa0kr"
-
-
-def fmt_percent(value) -> str:
-    return f"{number_format(value, 1, force_grouping=True)}\xa0%"
-
-
-FORMATTERS = {
-    "text": str,
-    "int": fmt_int,
-    "amount": fmt_amount,
-    "percent": fmt_percent,
-    "date": lambda d: d.isoformat(),
-    "year": str,
-}
-NUMERIC = {"int", "amount", "percent"}
-
-
-@dataclass
-class Column:
-    label: str
-    kind: str = "text"
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind in NUMERIC
-
-
 @dataclass
 class Cell:
     value: Any
@@ -171,7 +138,7 @@ class Table:
             elif column.numeric and isinstance(value, str):
                 cells.append(Cell(None, value, True))  # a withheld figure's label
             else:
-                cells.append(Cell(value, FORMATTERS[column.kind](value), column.numeric))
+                cells.append(Cell(value, spreadsheets.shown(value, column.kind), column.numeric))
         return cells
 
     @property
@@ -811,7 +778,8 @@ def _readiness(part: Part, first, latest) -> None:
                     (name, [float(v) if _number(v) else None for v in vs]) for name, vs in series
                 ],
                 texts=[
-                    [fmt_percent(v) if _number(v) else (v or "–") for v in vs] for _n, vs in series
+                    [formatting.percent(v) if _number(v) else (v or "–") for v in vs]
+                    for _n, vs in series
                 ],
                 max_value=100,
             ),

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from agreement.models import Activity, Agreement, Cost
-from portal import spreadsheets
+from portal import audit, spreadsheets
 from portal.audit import Action, record, snapshot
 from portal.concurrency import EditConflict, lock_if_unchanged
 from portal.permissions import APPROVE_FINAL_REPORT, EDIT_FINAL_REPORT
@@ -42,12 +42,6 @@ TRANSITIONS = {
     (State.IN_REVIEW, State.APPROVED): APPROVE_FINAL_REPORT,
     (State.APPROVED, State.DRAFT): APPROVE_FINAL_REPORT,
 }
-
-
-def _label(actor) -> str:
-    if hasattr(actor, "get_username"):
-        return actor.get_full_name() or actor.get_username()
-    return str(actor)
 
 
 def _require(actor, perm: str) -> None:
@@ -341,11 +335,6 @@ def render_document(content: final_report.ReportContent) -> str:
         )
 
 
-# Excel's codes: "," is the thousands separator and "." the decimal point, shown as the reader's
-# own (a space and a comma in Swedish Excel); a literal space would not group digits.
-XLSX_FORMATS = {"int": "#,##0", "amount": "#,##0.00", "percent": "0.0", "year": "0"}
-
-
 def _xlsx_cell(value, kind: str):
     """The snapshot's JSON value back as the number or date it was (decimals are strings)."""
     if value is None or value == "":
@@ -374,10 +363,7 @@ def report_workbook(snapshot: dict) -> bytes:
         kinds = table["kinds"]
         for row in table["rows"] + ([table["footer"]] if table["footer"] else []):
             values = [_xlsx_cell(v, k) for v, k in zip(row, kinds, strict=True)]
-            cells = spreadsheets.append_row(sheet, values)
-            for kind, cell in zip(kinds, cells, strict=True):
-                if kind in XLSX_FORMATS and isinstance(cell.value, int | float | Decimal):
-                    cell.number_format = XLSX_FORMATS[kind]
+            spreadsheets.append_row(sheet, values, kinds=kinds)
         if table.get("note"):
             sheet.append([])
             spreadsheets.append_row(sheet, [table["note"]])
@@ -416,7 +402,7 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
     submitted = SubmittedReport(
         report=current,
         submitted_at=now,
-        submitted_by_label=_label(actor)[:200],
+        submitted_by_label=audit.actor_label(actor),
         html=html,
         html_sha256=sha256(html),
         pdf=pdf,
@@ -474,7 +460,7 @@ def compare_with_today(report: FinalReport) -> dict:
             is_footer = table.get("footer") and index == len(rows) - 1
             now_row = now_footer if is_footer else now_rows.get(tuple(row[:1]))
             for col, (label, kind) in enumerate(zip(table["columns"], table["kinds"], strict=True)):
-                if kind not in final_report.NUMERIC:
+                if kind not in spreadsheets.NUMERIC:
                     continue
                 old = row[col]
                 new = now_row[col] if now_row is not None and col < len(now_row) else None

@@ -1,6 +1,7 @@
 """Pages of the final report. Thin: reads come from final_report.py, writes from the services."""
 
 import textwrap
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -356,12 +357,11 @@ def report_compare(request, pk):
     comparison = services.compare_with_today(report)
     rows = []
     for diff in comparison["differences"]:
-        fmt = final_report.FORMATTERS[diff["kind"]]
         rows.append(
             {
                 **diff,
-                "submitted_display": _fmt(fmt, diff["submitted"]),
-                "today_display": _fmt(fmt, diff["today"]),
+                "submitted_display": _shown(diff["submitted"], diff["kind"]),
+                "today_display": _shown(diff["today"], diff["kind"]),
             }
         )
     return render(
@@ -376,11 +376,13 @@ def report_compare(request, pk):
     )
 
 
-def _fmt(fmt, value) -> str:
-    from decimal import Decimal
-
+def _shown(value, kind: str) -> str:
+    """A number from the snapshot (decimals are stored as strings) or a withheld figure's label."""
     if value is None:
         return "–"
-    if isinstance(value, str):
-        value = Decimal(value)
-    return fmt(value)
+    if isinstance(value, str) and kind in spreadsheets.NUMERIC:
+        try:
+            value = Decimal(value)
+        except ArithmeticError:
+            return value  # "färre än 5", "skyddad"
+    return spreadsheets.shown(value, kind)

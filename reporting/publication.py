@@ -24,14 +24,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import audit
 from portal.audit import Action, record
 from principals.models import County, Principal
 from readiness.models import Assessment, Indicator, ReportingRound
+from readiness.queries import PERCENT_BANDS
 from readiness.selectors import indicators_for, is_achieved
 from readiness.services import round_figures_published
 
 from . import aggregates, disclosure
-from .aggregates import PERCENT_BANDS, share
+from .aggregates import share
 from .disclosure import (
     ORGANISERS,
     Breakdown,
@@ -409,7 +411,7 @@ def publication_create(*, reporting_round: ReportingRound, actor) -> RoundPublic
         publication = RoundPublication.objects.create(
             round=reporting_round,
             published_at=now,
-            published_by_label=_actor_label(actor),
+            published_by_label=audit.actor_label(actor),
             figures_json=text,
             figures_sha256=hashlib.sha256(text.encode()).hexdigest(),
             withheld_json=_canonical(withheld),
@@ -422,12 +424,6 @@ def publication_create(*, reporting_round: ReportingRound, actor) -> RoundPublic
             changes={"published_at": [None, now.isoformat(timespec="seconds")]},
         )
     return publication
-
-
-def _actor_label(actor) -> str:
-    if isinstance(actor, str):
-        return actor[:200]
-    return (actor.get_full_name() or actor.get_username())[:200]
 
 
 def rounds_to_publish(*, today: datetime.date | None = None) -> list[ReportingRound]:

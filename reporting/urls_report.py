@@ -1,10 +1,6 @@
 """URLs of the final report (slutredovisning), included in the `reporting` namespace."""
 
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
-
-from portal.permissions import EDIT_FINAL_REPORT
-from portal.roles import Role
 
 from . import final_report_views as views
 
@@ -40,6 +36,3 @@ urlpatterns = [
         name="section-delete",
     ),
 ]
-
-NAVIGATION = [("reporting:report-list", _("Final report"), EDIT_FINAL_REPORT)]
-START_SECTIONS = {Role.STAFF: "reporting/partials/report_start_staff.html"}

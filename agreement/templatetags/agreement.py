@@ -1,24 +1,9 @@
 from django import template
 from django.utils import timezone
 
-from portal.permissions import VIEW_PROGRAMME
-
 from ..models import Agreement
-from ..selectors import agreements_with_totals
 
 register = template.Library()
-
-
-@register.inclusion_tag("agreement/partials/glance.html")
-def agreement_glance(*, user, can_edit: bool):
-    """Agreements whose final report is still to come (running or ended), in one query."""
-    if not user.has_perm(VIEW_PROGRAMME):
-        return {"agreements": [], "can_edit": False}
-    today = timezone.localdate()
-    agreements = list(agreements_with_totals().not_reported().order_by("final_report_due", "title"))
-    for agreement in agreements:
-        agreement.days_left = agreement.days_to_final_report(today)
-    return {"agreements": agreements, "can_edit": can_edit}
 
 
 @register.inclusion_tag("agreement/partials/final_report_deadline.html")

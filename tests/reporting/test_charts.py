@@ -136,6 +136,6 @@ def test_legend_entries_never_overlap():
     entries = re.findall(r'<text x="([\d.]+)" y="([\d.]+)"[^>]*><tspan[^>]*>([^<]*)</tspan>', svg)
     legend = [(float(x), float(y), t) for x, y, t in entries if t in names]
     assert [t for _x, _y, t in legend] == names
-    for (x1, y1, t1), (x2, y2, _t2) in zip(legend, legend[1:], strict=False):
+    for (x1, y1, t1), (x2, y2, _t2) in itertools.pairwise(legend):
         if y1 == y2:  # the same row: the next swatch starts after this name ends
             assert x1 + charts.text_width(t1) < x2 - 26

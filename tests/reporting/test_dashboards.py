@@ -359,22 +359,18 @@ def test_pages_are_cached_per_suppression_without_per_request_values(
     )
 
 
-def test_principal_comparison_section(data, rf):
-    from django.http import Http404
-    from django.template.loader import render_to_string
+def test_principal_comparison_section(data, client):
+    from django.urls import reverse
 
     from tests.principals.factories import MembershipFactory
 
     k1 = data.kommuner[0]
     member = MembershipFactory(principal=k1).user
-    request = rf.get("/")
-    request.user = member
+    client.force_login(member, backend="portal.backends.PortalModelBackend")
 
     def render():
-        return render_to_string(
-            "reporting/partials/dash_principal_compare.html",
-            {"principal": k1, "user": member, "request": request},
-        ).replace("&nbsp;", "\xa0")
+        page = client.get(reverse("principals:principal-detail", args=[k1.pk]))
+        return page.content.decode().replace("&nbsp;", "\xa0")
 
     assert "har publicerats ännu" in render()  # nothing published: nothing to compare
     publish_closed()
@@ -385,12 +381,9 @@ def test_principal_comparison_section(data, rf):
     assert "Uppfyllt i Stockholms län" in html
     assert "50,0\xa0%" in html  # 6 of 12 in Stockholm ready
     assert "skyddad" in html  # idp: 15 of 18 met it, so 3 did not
-
-    with pytest.raises(Http404):
-        render_to_string(
-            "reporting/partials/dash_principal_compare.html",
-            {"principal": data.enskilda[0], "user": member, "request": request},
-        )
+    # Another organiser's page, comparison and all, is not there for this member.
+    other = client.get(reverse("principals:principal-detail", args=[data.enskilda[0].pk]))
+    assert other.status_code == 404
 
 
 def test_staff_preview_of_reach_shows_withheld_values(login, staff, programme):

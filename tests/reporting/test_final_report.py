@@ -394,6 +394,14 @@ def test_submission_freezes_files_and_later_changes_do_not_touch_them(
     assert "13\xa0500\xa0000\xa0kr" in compare  # today's total
 
 
+def test_the_comparison_shows_a_withheld_figure_by_its_label():
+    from reporting.final_report_views import _shown
+
+    assert _shown("färre än 5", "percent") == "färre än 5"
+    assert _shown("12.5", "percent") == "12,5\xa0%"
+    assert _shown(None, "int") == "–"
+
+
 def test_a_report_is_submitted_once(report, staff, lead):
     approved(report, staff, lead)
     services.report_submit(report=report, actor=lead, seen_version=report.version)

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from portal import spreadsheets
 from reporting import disclosure, final_report
 from reporting import final_report_services as services
 from reporting.final_report_pdf import html_to_pdf
@@ -69,7 +70,7 @@ def numeric_cells(table):
     for row_index, row in enumerate(rows):
         for col, (column, value) in enumerate(zip(table.columns, row, strict=True)):
             if column.numeric and value is not None and not isinstance(value, str):
-                yield row_index, col, value, final_report.FORMATTERS[column.kind](value)
+                yield row_index, col, value, spreadsheets.shown(value, column.kind)
 
 
 def withheld_cells(table):
