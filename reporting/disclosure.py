@@ -618,7 +618,11 @@ def _highs() -> "highspy.Highs":
             os.close(saved)
             os.close(devnull)
         _banner_shown = True
-    for name, value in (("output_flag", False), ("presolve", "off"), ("solver", "simplex")):
+    # Between solves only the objective changes, so the last basis stays primal feasible: the
+    # primal simplex (strategy 4) starts from it, where the dual simplex would first have to
+    # repair dual feasibility. About three times faster on a national round.
+    options = (("output_flag", False), ("presolve", "off"), ("solver", "simplex"))
+    for name, value in (*options, ("simplex_strategy", 4)):
         highs.setOptionValue(name, value)
     return highs
 
