@@ -164,10 +164,9 @@ def run() -> int:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from reporting import final_report
-    from reporting import final_report_services as services
-    from reporting.final_report_pdf import html_to_pdf
-    from reporting.final_report_views import workbook_bytes
+    from reporting.final_report import content as final_report
+    from reporting.final_report import services
+    from reporting.final_report.render import html_to_pdf, render_document, report_workbook
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
@@ -193,13 +192,13 @@ def run() -> int:
         content = final_report.build(report)
         timings["context"] = time.monotonic() - t
     t = time.monotonic()
-    html = services.render_document(content)
+    html = render_document(content)
     timings["HTML"] = time.monotonic() - t
     t = time.monotonic()
     pdf = html_to_pdf(html)
     timings["PDF/A"] = time.monotonic() - t
     t = time.monotonic()
-    xlsx = workbook_bytes(content)
+    xlsx = report_workbook(content.snapshot())
     timings["XLSX"] = time.monotonic() - t
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = sum(timings.values())

@@ -10,7 +10,7 @@ from django.db import models
 
 from portal.admin_history import HistoryAdmin, ReadOnlyAdmin
 
-from . import final_report_services as services
+from .final_report import services
 from .models import FinalReport, ReportReminder, ReportSection, RoundPublication, SubmittedReport
 
 

@@ -16,8 +16,8 @@ from agreement import data_2020
 from agreement.models import Agreement
 from portal.demo import at, clock
 
-from . import final_report_services as services
 from . import publication
+from .final_report import services
 from .models import FinalReport
 
 ACTOR = "load_demo"

@@ -1,7 +1,7 @@
 """The final report (slutredovisning): its sections, its workflow and what was submitted.
 
 A report belongs to one agreement. Narrative text lives in ReportSection rows; everything
-generated is built on demand by reporting/final_report.py. Submitting freezes the rendered
+generated is built on demand by reporting/final_report/content.py. Submitting freezes the rendered
 HTML, the PDF and a JSON snapshot of every number in a SubmittedReport, which is never changed.
 """
 

@@ -4,6 +4,6 @@ app_name = "reporting"
 
 # Dashboards and open data, and the final report, keep their own URL modules in one namespace.
 urlpatterns = [
-    path("", include("reporting.urls_dashboards")),
-    path("", include("reporting.urls_report")),
+    path("", include("reporting.dashboards.urls")),
+    path("", include("reporting.final_report.urls")),
 ]

@@ -2,30 +2,28 @@
 
 from django.urls import path
 
-from . import dashboards
+from . import opendata, views
 
 urlpatterns = [
-    path("beredskap/", dashboards.readiness_dashboard, name="readiness-dashboard"),
+    path("beredskap/", views.readiness_dashboard, name="readiness-dashboard"),
     path(
         "beredskap/export/<slug:table>.<slug:fmt>",
-        dashboards.readiness_export,
+        views.readiness_export,
         name="readiness-export",
     ),
-    path("beredskap/publicera/<int:pk>/", dashboards.round_publish, name="round-publish"),
-    path("program/", dashboards.programme_dashboard, name="programme-dashboard"),
+    path("beredskap/publicera/<int:pk>/", views.round_publish, name="round-publish"),
+    path("program/", views.programme_dashboard, name="programme-dashboard"),
     path(
         "program/export/<slug:table>.<slug:fmt>",
-        dashboards.programme_export,
+        views.programme_export,
         name="programme-export",
     ),
-    path("oppna-data/", dashboards.opendata_page, name="opendata"),
-    path(
-        "oppna-data/beredskap.<slug:fmt>", dashboards.opendata_readiness, name="opendata-readiness"
-    ),
+    path("oppna-data/", opendata.opendata_page, name="opendata"),
+    path("oppna-data/beredskap.<slug:fmt>", opendata.opendata_readiness, name="opendata-readiness"),
     path(
         "oppna-data/finansiering.<slug:fmt>",
-        dashboards.opendata_programme,
+        opendata.opendata_programme,
         name="opendata-programme",
     ),
-    path("oppna-data/schema.md", dashboards.opendata_schema, name="opendata-schema"),
+    path("oppna-data/schema.md", opendata.opendata_schema, name="opendata-schema"),
 ]

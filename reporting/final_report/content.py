@@ -29,8 +29,8 @@ from portal.spreadsheets import Column
 from principals.models import Principal
 from readiness.models import Assessment, Indicator, ReportingRound
 
-from . import aggregates, charts, disclosure, publication
-from .models import FinalReport, ReportSection
+from .. import aggregates, charts, disclosure, publication
+from ..models import FinalReport, ReportSection
 
 # Sections every report starts with: key, kind, text required, English title (translated).
 DEFAULT_SECTIONS = [

@@ -6,7 +6,6 @@ what is decided here as well as in the views, so no path around the workflow exi
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,8 +26,9 @@ from portal.permissions import APPROVE_FINAL_REPORT, EDIT_FINAL_REPORT
 from portal.roles import LEAD_GROUP, STAFF_GROUP
 from readiness.models import ReportingRound
 
-from . import final_report
-from .models import FinalReport, ReportReminder, ReportSection, SubmittedReport, sha256
+from ..models import FinalReport, ReportReminder, ReportSection, SubmittedReport, sha256
+from . import content as report_content
+from .render import html_to_pdf, render_document, report_workbook
 
 State = FinalReport.State
 MAX_BODY = 50_000
@@ -67,7 +67,7 @@ def _ensure_initiative_sections(report: FinalReport) -> None:
             report=report,
             kind=ReportSection.Kind.NARRATIVE,
             key=f"initiative-{initiative.number}",
-            title=final_report.initiative_heading(initiative)[:MAX_TITLE],
+            title=report_content.initiative_heading(initiative)[:MAX_TITLE],
             order=initiative.number,
             text_required=True,
             initiative=initiative,
@@ -84,12 +84,12 @@ def report_create(*, agreement: Agreement, actor) -> FinalReport:
         return existing
     report = FinalReport.objects.create(agreement=agreement)
     with translation.override("sv"):
-        for order, (key, kind, required, _title) in enumerate(final_report.DEFAULT_SECTIONS):
+        for order, (key, kind, required, _title) in enumerate(report_content.DEFAULT_SECTIONS):
             ReportSection.objects.create(
                 report=report,
                 kind=kind,
                 key=key,
-                title=final_report.default_section_title(key),
+                title=report_content.default_section_title(key),
                 order=(order + 1) * 10,
                 text_required=required,
             )
@@ -270,7 +270,7 @@ def report_checklist(report: FinalReport) -> list[Check]:
     years_without = [str(y) for y in years if y not in years_with_costs]
     round_problems = [
         _("%(name)s closes %(date)s") % {"name": r.name, "date": r.closes_on.isoformat()}
-        for r in final_report.rounds_of(agreement).order_by("opens_on", "pk")
+        for r in report_content.rounds_of(agreement).order_by("opens_on", "pk")
         if r.status != ReportingRound.Status.CLOSED
     ]
     return [
@@ -325,57 +325,9 @@ def report_transition(*, report: FinalReport, actor, to_state: str, seen_version
     )
 
 
-def render_document(content: final_report.ReportContent) -> str:
-    """The report as one self-contained HTML document: what is stored and turned into the PDF."""
-    from .final_report_pdf import print_css
-
-    with translation.override("sv"):
-        return render_to_string(
-            "reporting/report_document.html", {"content": content, "css": print_css()}
-        )
-
-
-def _xlsx_cell(value, kind: str):
-    """The snapshot's JSON value back as the number or date it was (decimals are strings)."""
-    if value is None or value == "":
-        return None
-    if kind in ("amount", "percent", "int") and isinstance(value, str):
-        try:
-            return Decimal(value)
-        except ArithmeticError:
-            return value  # a withheld figure's label ("färre än 5") stays text
-    if kind == "date":
-        return datetime.date.fromisoformat(value)
-    if kind == "year" and str(value).isdigit():
-        return int(value)  # a year is a number; "Totalt" in the same column stays text
-    return value
-
-
-def report_workbook(snapshot: dict) -> bytes:
-    """Every generated table on its own sheet, numbers as numbers. Built from the numbers'
-    snapshot, so the XLSX made at submission holds exactly the submitted numbers."""
-    workbook = spreadsheets.new_workbook()
-    taken: set[str] = set()
-    for index, table in enumerate(snapshot["tables"].values(), start=1):
-        sheet = workbook.create_sheet(spreadsheets.sheet_title(f"{index} {table['title']}", taken))
-        spreadsheets.append_row(sheet, [table["title"]], bold=True)
-        spreadsheets.append_row(sheet, table["columns"], bold=True)
-        kinds = table["kinds"]
-        for row in table["rows"] + ([table["footer"]] if table["footer"] else []):
-            values = [_xlsx_cell(v, k) for v, k in zip(row, kinds, strict=True)]
-            spreadsheets.append_row(sheet, values, kinds=kinds)
-        if table.get("note"):
-            sheet.append([])
-            spreadsheets.append_row(sheet, [table["note"]])
-        spreadsheets.fit_columns(sheet, header_row=2)
-    return spreadsheets.workbook_bytes(workbook)
-
-
 @transaction.atomic
 def report_submit(*, report: FinalReport, actor, seen_version: int) -> SubmittedReport:
     """Freeze the approved report: HTML, PDF and numbers are stored with checksums, once."""
-    from .final_report_pdf import html_to_pdf
-
     _require(actor, APPROVE_FINAL_REPORT)
     try:
         current = lock_if_unchanged(FinalReport.objects.all(), report.pk, seen_version)
@@ -394,7 +346,7 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
     # The frozen document is the submitted version, so it must not say it is a draft of one.
     current.state = State.SUBMITTED
     now = timezone.now()
-    content = final_report.build(current, now=now)
+    content = report_content.build(current, now=now)
     html = render_document(content)
     pdf = html_to_pdf(html)
     numbers = content.snapshot_json()
@@ -449,7 +401,7 @@ def compare_with_today(report: FinalReport) -> dict:
     import json
 
     stored = json.loads(report.submitted.snapshot_json)["tables"]
-    today = final_report.build(report).snapshot()["tables"]
+    today = report_content.build(report).snapshot()["tables"]
     differences, same = [], 0
     for key, table in stored.items():
         now_table = today.get(key)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import final_report_views as views
+from . import views
 
 urlpatterns = [
     path("slutredovisning/", views.report_list, name="report-list"),

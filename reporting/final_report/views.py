@@ -1,4 +1,4 @@
-"""Pages of the final report. Thin: reads come from final_report.py, writes from the services."""
+"""Pages of the final report. Thin: reads come from content.py, writes from services.py."""
 
 import textwrap
 from decimal import Decimal
@@ -21,10 +21,10 @@ from portal import spreadsheets
 from portal.concurrency import EditConflict
 from portal.permissions import EDIT_FINAL_REPORT, permission_required
 
-from . import final_report
-from . import final_report_services as services
-from .final_report_pdf import html_to_pdf
-from .models import FinalReport, ReportSection
+from ..models import FinalReport, ReportSection
+from . import content as report_content
+from . import services
+from .render import html_to_pdf, render_document, report_workbook
 
 
 class SectionForm(forms.Form):
@@ -167,7 +167,7 @@ def section_update(request, pk, section_pk):
             "section": section,
             "form": form,
             "conflict": conflict,
-            "conflict_html": final_report.render_markdown(conflict.body) if conflict else "",
+            "conflict_html": report_content.render_markdown(conflict.body) if conflict else "",
         },
     )
 
@@ -291,7 +291,7 @@ def report_preview(request, pk):
     report = _report(pk)
     if report.is_submitted:
         return _submitted_document(report.submitted)
-    content = final_report.build(report)
+    content = report_content.build(report)
     return render(request, "reporting/report_preview.html", {"report": report, "content": content})
 
 
@@ -309,7 +309,7 @@ def report_pdf(request, pk):
     if report.is_submitted:
         pdf = bytes(report.submitted.pdf)
     else:
-        pdf = html_to_pdf(services.render_document(final_report.build(report)))
+        pdf = html_to_pdf(render_document(report_content.build(report)))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
     return response
@@ -322,7 +322,7 @@ def report_xlsx(request, pk):
     if report.is_submitted:
         data = bytes(report.submitted.xlsx)
     else:
-        data = services.report_workbook(final_report.build(report).snapshot())
+        data = report_workbook(report_content.build(report).snapshot())
     response = HttpResponse(data, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
     return response

@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 
 def freeze_existing(apps, schema_editor):
-    from reporting.final_report_services import report_workbook
+    from reporting.final_report.render import report_workbook
 
     SubmittedReport = apps.get_model("reporting", "SubmittedReport")
     for submitted in SubmittedReport.objects.filter(xlsx_sha256=""):

@@ -191,7 +191,7 @@ def _readiness(world: World) -> None:
 
 
 def _final_reports(world: World) -> None:
-    from reporting import final_report_services as services
+    from reporting.final_report import services
     from reporting.models import FinalReport
     from tests.reporting.factories import report_agreement, write_all_sections
 

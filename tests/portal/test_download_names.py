@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from portal.spreadsheets import download_name
 from readiness.models import ReportingRound
-from reporting.final_report_services import report_create
+from reporting.final_report.services import report_create
 from tests.reporting.factories import publish_closed, readiness_dataset, report_agreement
 
 READABLE = re.compile(
@@ -74,7 +74,7 @@ def test_every_download_is_named_readably(login, staff, lead):
 
 def test_a_final_reports_file_is_named_by_whole_words_of_its_agreement():
     from agreement.models import Agreement
-    from reporting.final_report_views import _filename
+    from reporting.final_report.views import _filename
     from reporting.models import FinalReport
 
     agreement = Agreement(

@@ -13,8 +13,8 @@ from agreement.models import Activity, Agreement, Cost
 from portal.models import AuditEvent
 from principals.models import Membership
 from readiness.models import Assessment, AssessmentVersion, ReportingRound
-from reporting import final_report
-from reporting import final_report_services as services
+from reporting.final_report import content as final_report
+from reporting.final_report import services
 from reporting.models import FinalReport, RoundPublication
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reporting import final_report_services
+from reporting.final_report import services as final_report_services
 from tests.reporting.factories import report_agreement
 
 from .hostile import PROPERTY, check, counts, hostile_payload, rollback, snapshot, text, value

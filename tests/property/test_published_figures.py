@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 from principals.models import Principal
 from readiness.models import DEFAULT_MAX_VALUE, Indicator, ReportingRound
 from readiness.services import validate_answers
-from reporting import final_report
 from reporting.cache import clear
-from reporting.final_report_services import render_document, report_create, report_workbook
+from reporting.final_report import content as final_report
+from reporting.final_report.render import render_document, report_workbook
+from reporting.final_report.services import report_create
 from reporting.publication import forget
 from tests.reporting.factories import (
     ROUND_IN_PERIOD,

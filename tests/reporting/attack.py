@@ -30,8 +30,8 @@ from scipy.sparse import coo_matrix
 
 from principals.models import County, Municipality, Principal
 from readiness.models import Assessment, Indicator, Rating, ReportingRound
-from reporting import final_report
-from reporting.final_report_services import report_create
+from reporting.final_report import content as final_report
+from reporting.final_report.services import report_create
 from tests.agreement.factories import ActivityFactory, AgreementFactory, DeliverableFactory
 from tests.principals.factories import MembershipFactory, PrincipalFactory
 from tests.readiness.factories import AreaFactory, FrameworkVersionFactory, IndicatorFactory

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from principals.models import Principal
 from readiness.models import ReportingRound
-from reporting.final_report_services import report_create
+from reporting.final_report.services import report_create
 from tests.reporting.factories import (
     ROUND_IN_PERIOD,
     principals,

@@ -14,8 +14,8 @@ from agreement.models import Activity, Agreement
 from portal.audit import changes_shown
 from portal.models import AuditEvent
 from readiness.models import ReportingRound
-from reporting import final_report
-from reporting import final_report_services as services
+from reporting.final_report import content as final_report
+from reporting.final_report import render, services
 from reporting.models import FinalReport, ReportReminder, SubmittedReport, sha256
 from tests.agreement.factories import ActivityFactory, CostFactory
 from tests.readiness.factories import ReportingRoundFactory
@@ -187,7 +187,9 @@ def test_skipping_a_step_is_refused(report, lead, client):
 
 
 def test_stale_version_is_refused(report, staff):
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        ValidationError, match="Någon annan har ändrat redovisningens status under tiden"
+    ):
         services.report_transition(
             report=report, actor=staff, to_state=State.IN_REVIEW, seen_version=report.version - 1
         )
@@ -278,7 +280,7 @@ def test_text_cannot_change_outside_draft(report, staff):
         report=report, actor=staff, to_state=State.IN_REVIEW, seen_version=report.version
     )
     section = report.sections.get(key="summary")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Redovisningen kan bara ändras som utkast"):
         services.section_update(
             section=section, actor=staff, title="X", body="Y", seen_version=section.version
         )
@@ -301,7 +303,7 @@ def test_script_in_narrative_never_reaches_any_output(report, staff, login):
     )
     client = login(staff)
     preview = client.get(reverse("reporting:report-preview", args=[report.pk])).content.decode()
-    document = services.render_document(final_report.build(report))
+    document = render.render_document(final_report.build(report))
     for html in (preview, document):
         assert "alert" not in html
         assert "onerror" not in html
@@ -351,11 +353,11 @@ def test_submission_freezes_files_and_later_changes_do_not_touch_them(
     activity = agreement.activities.first()
     CostFactory(activity=activity, incurred_on=datetime.date(2021, 2, 1), amount=Decimal("1000"))
     agreement.funding_years.filter(year=2022).update(allocated=Decimal("6000000"))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="En inlämnad redovisning kan inte ändras"):
         SubmittedReport.objects.filter(pk=stored.pk).update(html="x")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="En inlämnad redovisning kan inte ändras"):
         stored.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Redovisningen kan bara ändras som utkast"):
         services.section_update(
             section=report.sections.first(), actor=staff, title="X", body="", seen_version=2
         )
@@ -370,7 +372,7 @@ def test_submission_freezes_files_and_later_changes_do_not_touch_them(
     ) == sums
     assert all(stored.checksums_match().values())
     # Today's data would make a different workbook: the frozen one must not be rebuilt.
-    assert services.report_workbook(final_report.build(report).snapshot()) != before[3]
+    assert render.report_workbook(final_report.build(report).snapshot()) != before[3]
 
     client = login(staff)
     pdf = client.get(reverse("reporting:report-pdf", args=[report.pk]))
@@ -395,7 +397,7 @@ def test_submission_freezes_files_and_later_changes_do_not_touch_them(
 
 
 def test_the_comparison_shows_a_withheld_figure_by_its_label():
-    from reporting.final_report_views import _shown
+    from reporting.final_report.views import _shown
 
     assert _shown("färre än 5", "percent") == "färre än 5"
     assert _shown("12.5", "percent") == "12,5\xa0%"
@@ -406,7 +408,7 @@ def test_a_report_is_submitted_once(report, staff, lead):
     approved(report, staff, lead)
     services.report_submit(report=report, actor=lead, seen_version=report.version)
     report.refresh_from_db()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Bara en godkänd redovisning kan lämnas in"):
         services.report_submit(report=report, actor=lead, seen_version=report.version)
     assert SubmittedReport.objects.count() == 1
 

@@ -11,10 +11,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from portal import spreadsheets
-from reporting import disclosure, final_report
-from reporting import final_report_services as services
-from reporting.final_report_pdf import html_to_pdf
-from reporting.final_report_services import report_workbook
+from reporting import disclosure
+from reporting.final_report import content as final_report
+from reporting.final_report import services
+from reporting.final_report.render import html_to_pdf, render_document, report_workbook
 
 from .factories import (
     ROUNDS_IN_PERIOD_FROM,
@@ -51,7 +51,7 @@ def outputs(django_db_setup, django_db_blocker):
             report = services.report_create(agreement=agreement, actor=staff)
             write_all_sections(report, "Text för avsnittet.")
             content = final_report.build(report)
-            html = services.render_document(content)
+            html = render_document(content)
             pdf = html_to_pdf(html)
             xlsx = report_workbook(content.snapshot())
             transaction.set_rollback(True)

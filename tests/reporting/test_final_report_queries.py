@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reporting import final_report_services as services
+from reporting.final_report import services
 from tests.agreement.factories import ActivityFactory, DeliverableFactory
 
 from .factories import report_agreement

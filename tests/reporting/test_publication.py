@@ -76,11 +76,11 @@ def test_published_figures_never_move(data, staff):
     assert RoundPublication.objects.get(round=data.main).figures_json == before
     assert publication.publications()[-1].figure("national", "submitted") == Figure(18)
     stored = RoundPublication.objects.get(round=data.main)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="En publicering kan inte ändras"):
         stored.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="En publicering kan inte tas bort"):
         stored.delete()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="En publicering kan inte ändras"):
         RoundPublication.objects.filter(pk=stored.pk).update(figures_json="{}")
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reporting import final_report
-from reporting.final_report_services import report_create, report_workbook
+from reporting.final_report import content as final_report
+from reporting.final_report.render import report_workbook
+from reporting.final_report.services import report_create
 from tests.reporting.factories import publish_closed, readiness_dataset, report_agreement
 
 pytestmark = pytest.mark.django_db

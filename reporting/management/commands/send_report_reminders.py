@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.final_report_services import REMINDER_DAYS, reminders_due
+from reporting.final_report.services import REMINDER_DAYS, reminders_due
 
 
 class Command(BaseCommand):
