@@ -197,6 +197,14 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def is_given(indicator: Indicator, value) -> bool:
+    """A whole-number or free-text answer was given: the Python twin of answered_condition for
+    the indicators without options (a number from 0 up; text that is not empty)."""
+    if indicator.answer_type == Types.INTEGER:
+        return _is_number(value) and value >= 0
+    return isinstance(value, str) and bool(value)
+
+
 def counted_as(indicator: Indicator, value) -> tuple[list[str], bool, bool]:
     """(options it counts under, answered, achieved) for one answer to an indicator with options.
 

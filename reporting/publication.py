@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from portal import audit
 from portal.audit import Action, record
 from principals.models import County, Principal
+from readiness import queries
 from readiness.models import Assessment, Indicator, ReportingRound
 from readiness.queries import PERCENT_BANDS
 from readiness.selectors import indicators_for, is_achieved
@@ -189,38 +190,20 @@ def structure(
     return kinds, base, rules
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def counted(indicator: Indicator, value) -> list[str]:
-    """The kinds one answer counts under (without `submitted`)."""
+    """The kinds one answer counts under (without `submitted`), by readiness' own rules
+    (readiness/queries.py), which the live figures use too."""
     code, kind = indicator.code, indicator.answer_type
-    found = []
     if kind in (Types.INTEGER, Types.TEXT):
-        given = (
-            (_is_number(value) and value >= 0)
-            if kind == Types.INTEGER
-            else bool(isinstance(value, str) and value)
-        )
+        given = queries.is_given(indicator, value)
         return [part(code, "answered" if given else "not_answered")]
-    if kind == Types.PERCENTAGE:
-        chosen = [
-            k
-            for k, _label, low, high in PERCENT_BANDS
-            if _is_number(value) and low <= value <= high
-        ]
-    elif kind == Types.MULTI_CHOICE:
-        values = value if isinstance(value, list) else []
-        chosen = [v for v in options_of(indicator) if v in values]
-    else:
-        chosen = [v for v in options_of(indicator) if v == value]
-    found += [option(code, v) for v in chosen]
+    chosen, _answered, achieved = queries.counted_as(indicator, value)
+    found = [option(code, v) for v in chosen]
     if kind == Types.MULTI_CHOICE:
         found.append(part(code, "answered" if chosen else "not_answered"))
     elif not chosen:
         found.append(part(code, "not_answered"))
-    if chosen and is_achieved(indicator, value):
+    if chosen and achieved:
         found.append(part(code, "achieved"))
     return found
 
@@ -286,7 +269,7 @@ def compute(reporting_round: ReportingRound) -> Figures:
             values[indicator.code] = value
             for kind in counted(indicator, value):
                 tally[kind] += 1
-            if indicator.answer_type == Types.INTEGER and _is_number(value) and value >= 0:
+            if indicator.answer_type == Types.INTEGER and queries.is_given(indicator, value):
                 numbers[indicator.code][atom].append(value)
         if dnp and all(is_achieved(i, values[i.code]) for i in dnp):
             tally[DNP_READY] += 1

@@ -21,6 +21,7 @@ from readiness.queries import (
     count_answers,
     counted_as,
     dnp_condition,
+    is_given,
     option_conditions,
 )
 from readiness.selectors import is_achieved
@@ -288,6 +289,18 @@ def test_conditions_agree_with_counted_as(submissions):
         assert matching(assessments, answered_condition(indicator)) == expected, indicator.code
         expected = {pk for pk, (_o, _a, achieved) in counted.items() if achieved}
         assert matching(assessments, achieved_condition(indicator)) == expected, indicator.code
+
+
+def test_answered_condition_agrees_with_is_given_on_saved_answers(submissions):
+    """Whole numbers and free text: the published figures count an answer as given by
+    is_given, the live ones by answered_condition; on what readiness saves they agree."""
+    indicators, _assessments, saved = submissions
+    for indicator in indicators:
+        if indicator.answer_type not in (Types.INTEGER, Types.TEXT):
+            continue
+        expected = {a.pk for a in saved if is_given(indicator, value_of(a, indicator))}
+        assert expected, indicator.code
+        assert matching(saved, answered_condition(indicator)) == expected, indicator.code
 
 
 def python_counts(indicator, assessments) -> tuple[list[int], int, int]:
