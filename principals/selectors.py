@@ -1,7 +1,7 @@
 """Reads for the staff register and the principal page."""
 
 import django_filters
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +30,45 @@ def register_rows(queryset=None):
 
 def members_of(principal: Principal):
     return principal.memberships.select_related("user").order_by("user__email", "user__username")
+
+
+def members_prefetch() -> Prefetch:
+    """Each principal's `memberships` with their users, by last name, for lists of principals."""
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.select_related("user").order_by("user__last_name"),
+    )
+
+
+def editor_memberships(principals):
+    """The editor memberships of these principals, with their users."""
+    return Membership.objects.filter(
+        principal__in=principals, role=Membership.Role.EDITOR
+    ).select_related("user")
+
+
+def active_editor_emails(principal: Principal) -> list[str]:
+    """The addresses of a principal's active editors, sorted, each once."""
+    return sorted(
+        {
+            m.user.email
+            for m in Membership.objects.filter(
+                principal=principal, role=Membership.Role.EDITOR, user__is_active=True
+            ).select_related("user")
+            if m.user.email
+        }
+    )
+
+
+def active_member_emails(principal_ids) -> dict[int, set[str]]:
+    """{principal id: addresses of its active members} for the principals that have any."""
+    emails: dict[int, set[str]] = {}
+    for principal_id, email in Membership.objects.filter(
+        principal__in=principal_ids, user__is_active=True
+    ).values_list("principal_id", "user__email"):
+        if email:
+            emails.setdefault(principal_id, set()).add(email)
+    return emails
 
 
 def pending_invitations_of(principal: Principal):

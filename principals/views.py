@@ -14,7 +14,7 @@ from portal.concurrency import EditConflict
 from portal.permissions import MANAGE_PRINCIPALS, permission_required
 from portal.sections import principal_sections
 
-from . import access, selectors, services
+from . import access, exports, selectors, services
 from .forms import AcceptInvitationForm, ContactForm, ImportUploadForm, InvitationForm
 from .importer import ImportFileError
 from .models import ImportBatch, Invitation, Membership, Principal, SchoolUnit
@@ -53,39 +53,8 @@ def principal_export(request):
         request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
     )
     response = HttpResponse(content_type=spreadsheets.CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="huvudman.csv"'
-    writer = spreadsheets.CsvWriter(response)
-    writer.writerow(
-        [
-            _("Organisation number"),
-            _("Name"),
-            _("Organiser type"),
-            _("County"),
-            _("Status"),
-            _("School units"),
-            _("Users"),
-            _("E-mail"),
-            _("Phone"),
-            _("Number of pupils"),
-            _("Demonstration data"),
-        ]
-    )
-    for p in filterset.qs.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                p.organisation_number,
-                p.name,
-                p.get_organiser_type_display(),
-                p.county.name if p.county else "",
-                p.get_status_display(),
-                p.unit_count,
-                p.user_count,
-                p.email,
-                p.phone,
-                "" if p.pupils is None else p.pupils,
-                _("Yes") if p.is_demo else "",
-            ]
-        )
+    response["Content-Disposition"] = f'attachment; filename="{exports.REGISTER_FILENAME}"'
+    exports.register_csv_write(stream=response, principals=filterset.qs)
     return response
 
 

@@ -14,7 +14,8 @@ import zlib
 from django.utils import timezone
 
 from portal.demo import at, clock
-from principals.models import Membership, Principal
+from principals import selectors as principal_selectors
+from principals.models import Principal
 
 from .models import Assessment, AssessmentVersion, Rating, ReportingRound
 from .services import framework_load_default
@@ -96,9 +97,7 @@ def load(stdout) -> list[tuple[str, str]]:
     principals = list(Principal.objects.filter(is_demo=True).order_by("pk"))
     today = timezone.localdate()
     editors: dict[int, object] = {}
-    for membership in Membership.objects.filter(
-        principal__in=principals, role=Membership.Role.EDITOR
-    ).select_related("user"):
+    for membership in principal_selectors.editor_memberships(principals):
         editors.setdefault(membership.principal_id, membership.user)
 
     with_accounts = {

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
-from principals.models import Membership, Principal
+from principals import selectors as principal_selectors
+from principals.models import Principal
 
 from .models import Assessment, AssessmentVersion, Indicator, Rating, Reminder, ReportingRound
 
@@ -276,12 +277,7 @@ def reminder_plan(reporting_round: ReportingRound, *, now, interval) -> Reminder
             "principal_id", flat=True
         )
     )
-    emails: dict[int, set[str]] = {}
-    for principal_id, email in Membership.objects.filter(
-        principal__in=[p.pk for p in targets], user__is_active=True
-    ).values_list("principal_id", "user__email"):
-        if email:
-            emails.setdefault(principal_id, set()).add(email)
+    emails = principal_selectors.active_member_emails([p.pk for p in targets])
     plan = ReminderPlan(targets=[], skipped_recent=0, skipped_no_address=0)
     for principal in targets:
         if principal.pk in recent:
@@ -326,12 +322,7 @@ def organiser_rows(reporting_round: ReportingRound, principals):
             last_reminded=Subquery(reminders.order_by("-sent_at").values("sent_at")[:1]),
         )
         .select_related("county")
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.select_related("user").order_by("user__last_name"),
-            )
-        )
+        .prefetch_related(principal_selectors.members_prefetch())
         .order_by("name")
     )
 

@@ -19,7 +19,8 @@ from portal import audit
 from portal.audit import Action, record, record_change, snapshot
 from portal.concurrency import EditConflict
 from principals import access
-from principals.models import Membership, Principal
+from principals import selectors as principal_selectors
+from principals.models import Principal
 
 from . import framework_data, selectors
 from .models import (
@@ -553,18 +554,6 @@ def assessment_return(*, assessment: Assessment, comment: str, actor) -> Assessm
 # ---------------------------------------------------------------- e-mail
 
 
-def _editor_emails(principal: Principal) -> list[str]:
-    return sorted(
-        {
-            m.user.email
-            for m in Membership.objects.filter(
-                principal=principal, role=Membership.Role.EDITOR, user__is_active=True
-            ).select_related("user")
-            if m.user.email
-        }
-    )
-
-
 def _url(name: str, **kwargs) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
@@ -577,7 +566,7 @@ def _mail(template: str, context: dict, recipients: list[str]) -> EmailMessage:
 
 
 def _send_receipt(*, assessment: Assessment, version: AssessmentVersion, submission: int) -> None:
-    recipients = _editor_emails(assessment.principal)
+    recipients = principal_selectors.active_editor_emails(assessment.principal)
     if not recipients:
         return
     context = {
@@ -595,7 +584,7 @@ def _send_receipt(*, assessment: Assessment, version: AssessmentVersion, submiss
 
 
 def _send_returned(*, assessment: Assessment, comment: str) -> None:
-    recipients = _editor_emails(assessment.principal)
+    recipients = principal_selectors.active_editor_emails(assessment.principal)
     if not recipients:
         return
     context = {

@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,12 +13,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
-from portal.pdf import html_to_pdf
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
 from principals import access
 from principals.models import Principal
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     ExtendForm,
     FrameworkCopyForm,
@@ -156,114 +154,44 @@ def _label(version, numbers: dict[int, int]) -> str:
     }
 
 
-def _answers_for_output(assessment):
-    """What plans and exports read: the last submission, else the draft."""
-    if assessment is None:
-        return None, {}
-    version = assessment.current or assessment.draft
-    return version, (version.answers if version else {})
-
-
-def _output_context(version) -> dict:
-    """The version an output is based on, named the same way in every format."""
-    return {"version": version, "submission": selectors.submission_number(version)}
-
-
 @login_required
 def assessment_action_plan(request, principal_pk, round_pk):
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
     assessment = selectors.assessment_for(principal, reporting_round)
-    version, answers = _answers_for_output(assessment)
+    version, answers = exports.answers_for_output(assessment)
     indicators = selectors.indicators_for(reporting_round.framework_version)
     context = _base_context(request, principal, reporting_round, assessment)
-    context.update(_output_context(version))
+    context.update(exports.output_context(version))
     context["plan"] = selectors.action_plan(indicators, answers)
     return render(request, "readiness/assessment_action_plan.html", context)
 
 
-def _export_rows(reporting_round, assessment):
-    version, answers = _answers_for_output(assessment)
-    indicators = selectors.indicators_for(reporting_round.framework_version)
-    return version, selectors.answer_rows(indicators, answers)
-
-
-def _filename(principal, reporting_round, ext):
-    return spreadsheets.download_name(
-        "sjalvskattning", principal.name[:50], reporting_round.name[:50], ext=ext
-    )
+def _attachment(response, principal, reporting_round, ext):
+    name = exports.assessment_filename(principal, reporting_round, ext=ext)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
 def assessment_export_csv(request, principal_pk, round_pk):
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
     assessment = selectors.assessment_for(principal, reporting_round)
-    version, rows = _export_rows(reporting_round, assessment)
     response = HttpResponse(content_type=spreadsheets.CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(principal, reporting_round, "csv")}"'
+    exports.assessment_csv_write(
+        stream=response, reporting_round=reporting_round, assessment=assessment
     )
-    writer = spreadsheets.CsvWriter(response)
-    writer.writerow(
-        [
-            _("Area"),
-            _("Code"),
-            _("Question"),
-            _("Answer"),
-            _("Comment"),
-            _("Required"),
-            _("DNP"),
-            _("Version"),
-            _("Status"),
-        ]
-    )
-    status = version.get_kind_display() if version else ""
-    submission = selectors.submission_number(version) or ""
-    for row in rows:
-        indicator = row["indicator"]
-        writer.writerow(
-            [
-                indicator.area.title,
-                indicator.code,
-                indicator.question,
-                row["answer"],
-                row["comment"],
-                _("Yes") if indicator.required else _("No"),
-                _("Yes") if indicator.is_dnp else _("No"),
-                submission,
-                status,
-            ]
-        )
-    return response
+    return _attachment(response, principal, reporting_round, "csv")
 
 
 @login_required
 def assessment_export_pdf(request, principal_pk, round_pk):
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
     assessment = selectors.assessment_for(principal, reporting_round)
-    version, rows = _export_rows(reporting_round, assessment)
-    groups = []
-    for row in rows:
-        area = row["indicator"].area
-        if not groups or groups[-1][0].pk != area.pk:
-            groups.append((area, []))
-        groups[-1][1].append(row)
-    html = render_to_string(
-        "readiness/assessment_pdf.html",
-        {
-            "principal": principal,
-            "round": reporting_round,
-            **_output_context(version),
-            "groups": groups,
-            "printed": timezone.localtime(),
-        },
-        request=request,
+    pdf = exports.assessment_pdf(
+        principal=principal, reporting_round=reporting_round, assessment=assessment
     )
-    pdf = html_to_pdf(html)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(principal, reporting_round, "pdf")}"'
-    )
-    return response
+    return _attachment(response, principal, reporting_round, "pdf")
 
 
 @require_POST

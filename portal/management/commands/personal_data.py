@@ -1,256 +1,15 @@
-"""Export or erase one person's personal data on request: `personal_data export|erase --email`.
-
-What is covered: user accounts with the address (name, e-mail, user name, roles), their
-memberships of organisers, two-step devices, login-attempt logs, the history events they made,
-and any other record with an e-mail field holding the address (organisation contacts,
-invitations). Erasing keeps the history rows but replaces the person with a pseudonym.
-To cover a new kind of personal data, add a function to USER_PARTS (per account) or rely on
-EmailField discovery (per address).
-"""
+"""`manage.py personal_data export|erase --email ADDRESS`: the work is in portal/personal_data."""
 
 import json
-import re
-from collections.abc import Callable, Iterable
-from typing import Any
 
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.apps import apps
-from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
-from django.utils import translation
-from django.utils.translation import gettext
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.audit import Action, record
-from portal.models import AuditEvent
-
-User = get_user_model()
-ACTOR = "personal_data (begäran om personuppgifter)"
-
-
-def pseudonym_for(user) -> str:
-    return f"raderad-{user.pk}"
-
-
-# ---- export: one function per kind of data held about an account ------------------------
-
-
-def account(user) -> dict[str, Any]:
-    return {
-        "id": user.pk,
-        "username": user.get_username(),
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "is_active": user.is_active,
-        "date_joined": user.date_joined,
-        "last_login": user.last_login,
-        "groups": sorted(user.groups.values_list("name", flat=True)),
-        "is_superuser": user.is_superuser,
-    }
-
-
-def memberships(user) -> list[dict[str, Any]]:
-    return [
-        {
-            "organiser": m.principal.name,
-            "organisation_number": m.principal.organisation_number,
-            "role": m.role,
-            "since": m.created_at,
-        }
-        for m in user.memberships.select_related("principal").order_by("pk")
-    ]
-
-
-def two_factor_devices(user) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": d.name,
-            "confirmed": d.confirmed,
-            "created": d.created_at,
-            "last_used": d.last_used_at,
-        }
-        for d in TOTPDevice.objects.filter(user=user).order_by("pk")
-    ]
-
-
-def login_attempts(user) -> list[dict[str, Any]]:
-    rows = []
-    for model in (AccessAttempt, AccessFailureLog, AccessLog):
-        for entry in model.objects.filter(username=user.get_username()).order_by("pk"):
-            rows.append(
-                {
-                    "kind": model.__name__,
-                    "time": entry.attempt_time,
-                    "ip_address": entry.ip_address,
-                    "user_agent": entry.user_agent,
-                }
-            )
-    return rows
-
-
-def history_events(user) -> list[dict[str, Any]]:
-    return [
-        {
-            "time": e.occurred_at,
-            "event": e.action,
-            "record_type": f"{e.content_type.app_label}.{e.content_type.model}",
-            "record": e.object_repr,
-            "changes": e.changes,
-            "note": e.note,
-        }
-        for e in AuditEvent.objects.filter(actor=user).select_related("content_type")
-    ]
-
-
-USER_PARTS: dict[str, Callable[[Any], Any]] = {
-    "account": account,
-    "memberships": memberships,
-    "two_factor_devices": two_factor_devices,
-    "login_attempts": login_attempts,
-    "history_events_made": history_events,
-}
-
-
-def email_fields() -> Iterable[tuple[type[models.Model], models.EmailField]]:
-    """Every e-mail field outside the user model: organisation contacts, invitations, ..."""
-    for model in apps.get_models():
-        if model is User or model._meta.proxy:
-            continue
-        for field in model._meta.concrete_fields:
-            if isinstance(field, models.EmailField):
-                yield model, field
-
-
-def records_with_address(address: str) -> list[tuple[models.Model, models.EmailField]]:
-    found = []
-    for model, field in email_fields():
-        for obj in model._default_manager.filter(**{f"{field.name}__iexact": address}):
-            found.append((obj, field))
-    return found
-
-
-def describe(obj: models.Model, field: models.EmailField) -> dict[str, Any]:
-    return {
-        "record_type": obj._meta.label,
-        "id": str(obj.pk),
-        "record": str(obj),
-        "field": field.name,
-    }
-
-
-# ---- erase ---------------------------------------------------------------------------------
-
-
-Replacements = list[tuple[re.Pattern, str]]
-
-
-def scrub(value: Any, replacements: Replacements) -> Any:
-    """Replace every whole-word occurrence of the person's identifiers in strings and JSON."""
-    if isinstance(value, str):
-        for pattern, replacement in replacements:
-            value = pattern.sub(replacement, value)
-        return value
-    if isinstance(value, list):
-        return [scrub(v, replacements) for v in value]
-    if isinstance(value, dict):
-        return {k: scrub(v, replacements) for k, v in value.items()}
-    return value
-
-
-def replacements_for(identifiers: Iterable[str], replacement: str) -> Replacements:
-    return [
-        (re.compile(rf"(?<![\w.@-]){re.escape(i)}(?![\w.@-])", re.IGNORECASE), replacement)
-        for i in sorted({i for i in identifiers if i}, key=len, reverse=True)
-    ]
-
-
-def user_identifiers(user) -> list[str]:
-    identifiers = [user.email, user.get_username()]
-    if user.first_name and user.last_name:
-        identifiers.append(f"{user.first_name} {user.last_name}")
-    return identifiers
-
-
-def history_pseudonymise(replacements: Replacements, actors: dict[int, str]) -> int:
-    """The history stays, with the person replaced by the pseudonym.
-
-    This is the one sanctioned rewrite of history rows: the guarded queryset refuses updates,
-    so the plain base manager is used, row by row.
-    """
-    fields = ("pk", "actor_id", "actor_label", "object_repr", "changes", "note")
-    changed = 0
-    for event in AuditEvent._base_manager.only(*fields).iterator(chunk_size=2000):
-        new = {
-            "object_repr": scrub(event.object_repr, replacements),
-            "changes": scrub(event.changes, replacements),
-            "note": scrub(event.note, replacements),
-            "actor_label": actors.get(event.actor_id, event.actor_label),
-        }
-        if any(getattr(event, k) != v for k, v in new.items()):
-            AuditEvent._base_manager.filter(pk=event.pk).update(**new)
-            changed += 1
-    return changed
-
-
-def account_erase(user) -> dict[str, int]:
-    """Deactivate the account and strip it to a pseudonym; the history is scrubbed after."""
-    pseudonym = pseudonym_for(user)
-    old_username = user.get_username()
-    counts = {}
-    for membership in user.memberships.select_related("principal"):
-        record(
-            actor=ACTOR,
-            subject=membership,
-            action=Action.MEMBER_REMOVED,
-            note=gettext("Personal data erased on request"),
-        )
-    counts["memberships_removed"] = user.memberships.all().delete()[0]
-    counts["two_factor_devices_removed"] = TOTPDevice.objects.filter(user=user).delete()[0]
-    counts["email_codes_removed"] = user.email_codes.all().delete()[0]
-    counts["login_attempts_removed"] = sum(
-        model.objects.filter(username=old_username).delete()[0]
-        for model in (AccessAttempt, AccessFailureLog, AccessLog)
-    )
-    LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
-    ).update(object_repr=pseudonym)
-    user.username = pseudonym
-    user.first_name = ""
-    user.last_name = ""
-    user.email = ""
-    user.is_active = False
-    user.is_staff = False
-    user.is_superuser = False
-    user.set_unusable_password()
-    user.save()
-    user.groups.clear()
-    user.user_permissions.clear()
-    record(
-        actor=ACTOR,
-        subject=user,
-        action=Action.DEACTIVATED,
-        note=gettext("Personal data erased on request"),
-    )
-    return counts
-
-
-def address_erase(obj: models.Model, field: models.EmailField) -> None:
-    """Blank the address (or replace it with a non-deliverable one where it is required)."""
-    value = "" if field.blank else f"raderad-{obj._meta.model_name}-{obj.pk}@raderad.invalid"
-    type(obj)._default_manager.filter(pk=obj.pk).update(**{field.name: value})
-    obj.refresh_from_db()
-    record(
-        actor=ACTOR,
-        subject=obj,
-        action=Action.CHANGED,
-        note=gettext("E-mail address erased on request"),
-    )
+from portal.personal_data import (
+    personal_data_erase,
+    personal_data_export,
+    personal_data_find,
+)
 
 
 class Command(BaseCommand):
@@ -264,42 +23,23 @@ class Command(BaseCommand):
         address = email.strip()
         if "@" not in address:
             raise CommandError(f"'{email}' is not an e-mail address.")
-        users = list(User.objects.filter(email__iexact=address).order_by("pk"))
-        contacts = records_with_address(address)
-        if not users and not contacts:
+        holdings = personal_data_find(address=address)
+        if not holdings.found:
             raise CommandError(
                 f"No user account or other record has the e-mail address {address}; "
                 "nothing was exported or changed."
             )
-        with translation.override(settings.LANGUAGE_CODE):
-            if action == "export":
-                self.export(address, users, contacts)
-            else:
-                self.erase(address, users, contacts)
-
-    def export(self, address, users, contacts):
-        data = {
-            "email": address,
-            "accounts": [{name: part(u) for name, part in USER_PARTS.items()} for u in users],
-            "other_records_with_the_address": [describe(obj, f) for obj, f in contacts],
-        }
-        self.stdout.write(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2))
-
-    @transaction.atomic
-    def erase(self, address, users, contacts):
-        replacements: Replacements = []
-        actors: dict[int, str] = {}
-        for user in users:
-            pseudonym = pseudonym_for(user)
-            replacements += replacements_for(user_identifiers(user), pseudonym)
-            actors[user.pk] = pseudonym
-            counts = account_erase(user)
-            summary = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())
-            self.stdout.write(f"Account {user.pk} erased, now {pseudonym} (inactive); {summary}")
-        for obj, field in contacts:
-            address_erase(obj, field)
-            self.stdout.write(f"Erased {field.name} of {obj._meta.label} {obj.pk}")
-        replacements += replacements_for([address], "[raderad e-postadress]")
-        scrubbed = history_pseudonymise(replacements, actors)
-        self.stdout.write(f"History events pseudonymised: {scrubbed}")
+        if action == "export":
+            data = personal_data_export(holdings=holdings)
+            self.stdout.write(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2))
+            return
+        erasure = personal_data_erase(holdings=holdings)
+        for account in erasure.accounts:
+            summary = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in account.counts.items())
+            self.stdout.write(
+                f"Account {account.user_pk} erased, now {account.pseudonym} (inactive); {summary}"
+            )
+        for erased in erasure.addresses:
+            self.stdout.write(f"Erased {erased.field} of {erased.record_type} {erased.pk}")
+        self.stdout.write(f"History events pseudonymised: {erasure.events_pseudonymised}")
         self.stdout.write(self.style.SUCCESS(f"Personal data for {address} erased."))
