@@ -1,18 +1,23 @@
-"""Programme pages. Staff (change_programme) write; Government viewers (view_programme) read."""
+"""Programme pages. Staff (change_programme) write; Government viewers (view_programme) read.
+
+Records that are only a form and a service call are described here as `Editing`s and get
+their create, change and delete views from agreement/editing.py; urls.py wires them.
+"""
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.concurrency import EditConflict
 from portal.permissions import CHANGE_PROGRAMME, VIEW_PROGRAMME, permission_required
 
 from . import selectors, services
+from .editing import Editing, Parent, delete_page, form_page
 from .forms import (
     ActivityFilter,
     ActivityForm,
@@ -26,17 +31,7 @@ from .forms import (
     PartnerForm,
     ProgressUpdateForm,
 )
-from .models import (
-    Activity,
-    Agreement,
-    Commitment,
-    Cost,
-    Deliverable,
-    FundingYear,
-    Initiative,
-    Milestone,
-    Partner,
-)
+from .models import Activity, Agreement, Initiative, Partner
 
 ACTIVITIES_PER_PAGE = 50
 
@@ -45,95 +40,29 @@ def _can_edit(request) -> bool:
     return request.user.has_perm(CHANGE_PROGRAMME)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal on the form: on the field it names, otherwise at the top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.error_dict.items():
-        target = name if name in form.fields else None
-        for error in errors:
-            form.add_error(target if name != NON_FIELD_ERRORS else None, error)
+# ---- agreements ------------------------------------------------------------------------------
 
-
-def _form_page(
-    request,
-    *,
-    form,
-    save,
-    title: str,
-    crumbs: list,
-    cancel_url: str,
-    obj=None,
-    delete_url: str | None = None,
-    intro: str = "",
-    template: str = "agreement/object_form.html",
-    extra: dict | None = None,
-):
-    """Show the form; on a valid POST call `save(form)`, which returns the URL to go to."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            url = save(form)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("The changes have been saved."))
-            return redirect(url)
-    context = {
-        "form": form,
-        "title": title,
-        "crumbs": crumbs,
-        "cancel_url": cancel_url,
-        "object": obj,
-        "delete_url": delete_url,
-        "intro": intro,
-        **(extra or {}),
-    }
-    return render(request, template, context)
-
-
-def _delete_page(
-    request, *, obj, blockers, delete, title: str, crumbs, cancel_url, done_url, archive_url=None
-):
-    """Confirm, then delete through the service; a refusal explains what to do instead."""
-    if request.method == "POST" and not blockers:
-        try:
-            delete()
-        except ValidationError as exc:
-            blockers = exc.messages
-        else:
-            messages.success(request, _("%(name)s has been deleted.") % {"name": obj})
-            return redirect(done_url)
-    return render(
-        request,
-        "agreement/object_confirm_delete.html",
-        {
-            "object": obj,
-            "title": title,
-            "crumbs": crumbs,
-            "cancel_url": cancel_url,
-            "blockers": blockers,
-            "archive_url": archive_url,
-        },
-        status=409 if request.method == "POST" and blockers else 200,
-    )
-
-
-def _agreement_crumbs(agreement: Agreement | None = None) -> list:
-    crumbs = [(reverse("agreement:agreement-list"), _("Agreements"))]
-    if agreement is not None:
-        crumbs.append((agreement.get_absolute_url(), str(agreement)))
-    return crumbs
+AGREEMENT = Editing(
+    AgreementForm,
+    listing=("agreement:agreement-list", gettext_lazy("Agreements")),
+    create=services.agreement_create,
+    update=services.agreement_update,
+    delete=services.agreement_delete,
+    blockers=services.agreement_delete_blockers,
+    new_title=gettext_lazy("New agreement"),
+    change_title=gettext_lazy("Change agreement"),
+    delete_title=gettext_lazy("Delete agreement"),
+)
 
 
 def _activity_crumbs(activity: Activity) -> list:
-    return [
-        *_agreement_crumbs(activity.agreement),
-        (activity.get_absolute_url(), str(activity)),
-    ]
+    return [*AGREEMENT.trail(activity.agreement), (activity.get_absolute_url(), str(activity))]
 
 
-# ---- agreements ------------------------------------------------------------------------------
+AGREEMENT_PAGE = Parent(Agreement, crumbs=AGREEMENT.trail)
+ACTIVITY_PAGE = Parent(
+    Activity, crumbs=_activity_crumbs, select="agreement", delete_cancels_here=True
+)
 
 
 @permission_required(VIEW_PROGRAMME)
@@ -160,186 +89,57 @@ def agreement_detail(request, pk):
     )
 
 
-@permission_required(CHANGE_PROGRAMME)
-def agreement_create(request):
-    form = AgreementForm(request.POST or None)
-
-    def save(form):
-        agreement = services.agreement_create(
-            actor=request.user, fields=form.fields_data(), **form.m2m_data()
-        )
-        return agreement.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("New agreement"),
-        crumbs=_agreement_crumbs(),
-        cancel_url=reverse("agreement:agreement-list"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def agreement_update(request, pk):
-    agreement = get_object_or_404(Agreement, pk=pk)
-    form = AgreementForm(request.POST or None, instance=agreement)
-
-    def save(form):
-        services.agreement_update(
-            actor=request.user, agreement=agreement, fields=form.fields_data(), **form.m2m_data()
-        )
-        return agreement.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("Change agreement"),
-        crumbs=_agreement_crumbs(agreement),
-        cancel_url=agreement.get_absolute_url(),
-        obj=agreement,
-        delete_url=reverse("agreement:agreement-delete", args=[agreement.pk]),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def agreement_delete(request, pk):
-    agreement = get_object_or_404(Agreement, pk=pk)
-    return _delete_page(
-        request,
-        obj=agreement,
-        blockers=services.agreement_delete_blockers(agreement),
-        delete=lambda: services.agreement_delete(actor=request.user, agreement=agreement),
-        title=_("Delete agreement"),
-        crumbs=_agreement_crumbs(agreement),
-        cancel_url=agreement.get_absolute_url(),
-        done_url=reverse("agreement:agreement-list"),
-    )
-
-
 # ---- funding years and commitments ----------------------------------------------------
 
-
-@permission_required(CHANGE_PROGRAMME)
-def funding_year_create(request, agreement_pk):
-    agreement = get_object_or_404(Agreement, pk=agreement_pk)
-    form = FundingYearForm(request.POST or None)
-
-    def save(form):
-        services.funding_year_create(actor=request.user, agreement=agreement, **form.fields_data())
-        return agreement.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("New funding year"),
-        crumbs=_agreement_crumbs(agreement),
-        cancel_url=agreement.get_absolute_url(),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def funding_year_update(request, pk):
-    funding_year = get_object_or_404(FundingYear.objects.select_related("agreement"), pk=pk)
-    agreement = funding_year.agreement
-    form = FundingYearForm(request.POST or None, instance=funding_year)
-
-    def save(form):
-        services.funding_year_update(
-            actor=request.user, funding_year=funding_year, **form.fields_data()
-        )
-        return agreement.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("Change funding year %(year)s") % {"year": funding_year.year},
-        crumbs=_agreement_crumbs(agreement),
-        cancel_url=agreement.get_absolute_url(),
-        obj=funding_year,
-        delete_url=reverse("agreement:fundingyear-delete", args=[funding_year.pk]),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def funding_year_delete(request, pk):
-    funding_year = get_object_or_404(FundingYear.objects.select_related("agreement"), pk=pk)
-    return _delete_page(
-        request,
-        obj=funding_year,
-        blockers=services.funding_year_delete_blockers(funding_year),
-        delete=lambda: services.funding_year_delete(actor=request.user, funding_year=funding_year),
-        title=_("Delete funding year"),
-        crumbs=_agreement_crumbs(funding_year.agreement),
-        cancel_url=funding_year.get_absolute_url(),
-        done_url=funding_year.agreement.get_absolute_url(),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def commitment_create(request, agreement_pk):
-    agreement = get_object_or_404(Agreement, pk=agreement_pk)
-    form = CommitmentForm(request.POST or None)
-
-    def save(form):
-        services.commitment_create(
-            actor=request.user, agreement=agreement, fields=form.fields_data(), **form.m2m_data()
-        )
-        return agreement.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("New commitment"),
-        crumbs=_agreement_crumbs(agreement),
-        cancel_url=agreement.get_absolute_url(),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def commitment_update(request, pk):
-    commitment = get_object_or_404(Commitment.objects.select_related("agreement"), pk=pk)
-    agreement = commitment.agreement
-    form = CommitmentForm(request.POST or None, instance=commitment)
-
-    def save(form):
-        services.commitment_update(
-            actor=request.user, commitment=commitment, fields=form.fields_data(), **form.m2m_data()
-        )
-        return agreement.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("Change commitment"),
-        crumbs=_agreement_crumbs(agreement),
-        cancel_url=agreement.get_absolute_url(),
-        obj=commitment,
-        delete_url=reverse("agreement:commitment-delete", args=[commitment.pk]),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def commitment_delete(request, pk):
-    commitment = get_object_or_404(Commitment.objects.select_related("agreement"), pk=pk)
-    return _delete_page(
-        request,
-        obj=commitment,
-        blockers=[],
-        delete=lambda: services.commitment_delete(actor=request.user, commitment=commitment),
-        title=_("Delete commitment"),
-        crumbs=_agreement_crumbs(commitment.agreement),
-        cancel_url=commitment.get_absolute_url(),
-        done_url=commitment.agreement.get_absolute_url(),
-    )
+FUNDING_YEAR = Editing(
+    FundingYearForm,
+    parent=AGREEMENT_PAGE,
+    create=services.funding_year_create,
+    update=services.funding_year_update,
+    delete=services.funding_year_delete,
+    blockers=services.funding_year_delete_blockers,
+    fields_as_keywords=True,
+    new_title=gettext_lazy("New funding year"),
+    change_title=gettext_lazy("Change funding year %(year)s"),
+    delete_title=gettext_lazy("Delete funding year"),
+)
+COMMITMENT = Editing(
+    CommitmentForm,
+    parent=AGREEMENT_PAGE,
+    create=services.commitment_create,
+    update=services.commitment_update,
+    delete=services.commitment_delete,
+    new_title=gettext_lazy("New commitment"),
+    change_title=gettext_lazy("Change commitment"),
+    delete_title=gettext_lazy("Delete commitment"),
+)
 
 
 # ---- initiatives and partners --------------------------------------------------------------
+
+# Their change pages have never shown the history, and a partner's delete page has never
+# named the partner in its crumbs; kept so.
+INITIATIVE = Editing(
+    InitiativeForm,
+    listing=("agreement:initiative-list", gettext_lazy("Initiatives")),
+    create=services.initiative_create,
+    update=services.initiative_update,
+    history=False,
+    new_title=gettext_lazy("New initiative"),
+    change_title=gettext_lazy("Change initiative"),
+)
+PARTNER = Editing(
+    PartnerForm,
+    listing=("agreement:partner-list", gettext_lazy("Partners")),
+    create=services.partner_create,
+    update=services.partner_update,
+    delete=services.partner_delete,
+    history=False,
+    delete_crumb=False,
+    new_title=gettext_lazy("New partner"),
+    change_title=gettext_lazy("Change partner"),
+    delete_title=gettext_lazy("Delete partner"),
+)
 
 
 @permission_required(VIEW_PROGRAMME)
@@ -368,49 +168,6 @@ def initiative_detail(request, pk):
     )
 
 
-@permission_required(CHANGE_PROGRAMME)
-def initiative_create(request):
-    form = InitiativeForm(request.POST or None)
-
-    def save(form):
-        return services.initiative_create(
-            actor=request.user, fields=form.fields_data()
-        ).get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("New initiative"),
-        crumbs=[(reverse("agreement:initiative-list"), _("Initiatives"))],
-        cancel_url=reverse("agreement:initiative-list"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def initiative_update(request, pk):
-    initiative = get_object_or_404(Initiative, pk=pk)
-    form = InitiativeForm(request.POST or None, instance=initiative)
-
-    def save(form):
-        services.initiative_update(
-            actor=request.user, initiative=initiative, fields=form.fields_data()
-        )
-        return initiative.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("Change initiative"),
-        crumbs=[
-            (reverse("agreement:initiative-list"), _("Initiatives")),
-            (initiative.get_absolute_url(), str(initiative)),
-        ],
-        cancel_url=initiative.get_absolute_url(),
-    )
-
-
 @permission_required(VIEW_PROGRAMME)
 def partner_list(request):
     return render(
@@ -433,63 +190,6 @@ def partner_detail(request, pk):
             ),
             "can_edit": _can_edit(request),
         },
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def partner_create(request):
-    form = PartnerForm(request.POST or None)
-
-    def save(form):
-        return services.partner_create(
-            actor=request.user, fields=form.fields_data()
-        ).get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("New partner"),
-        crumbs=[(reverse("agreement:partner-list"), _("Partners"))],
-        cancel_url=reverse("agreement:partner-list"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def partner_update(request, pk):
-    partner = get_object_or_404(Partner, pk=pk)
-    form = PartnerForm(request.POST or None, instance=partner)
-
-    def save(form):
-        services.partner_update(actor=request.user, partner=partner, fields=form.fields_data())
-        return partner.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=_("Change partner"),
-        crumbs=[
-            (reverse("agreement:partner-list"), _("Partners")),
-            (partner.get_absolute_url(), str(partner)),
-        ],
-        cancel_url=partner.get_absolute_url(),
-        delete_url=reverse("agreement:partner-delete", args=[partner.pk]),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def partner_delete(request, pk):
-    partner = get_object_or_404(Partner, pk=pk)
-    return _delete_page(
-        request,
-        obj=partner,
-        blockers=[],
-        delete=lambda: services.partner_delete(actor=request.user, partner=partner),
-        title=_("Delete partner"),
-        crumbs=[(reverse("agreement:partner-list"), _("Partners"))],
-        cancel_url=partner.get_absolute_url(),
-        done_url=reverse("agreement:partner-list"),
     )
 
 
@@ -555,12 +255,12 @@ def _activity_save(request, form, *, agreement=None, activity=None):
 def activity_create(request, agreement_pk):
     agreement = get_object_or_404(Agreement, pk=agreement_pk)
     form = ActivityForm(request.POST or None, agreement=agreement)
-    return _form_page(
+    return form_page(
         request,
         form=form,
         save=lambda form: _activity_save(request, form, agreement=agreement),
         title=_("New activity"),
-        crumbs=_agreement_crumbs(agreement),
+        crumbs=AGREEMENT.trail(agreement),
         cancel_url=agreement.get_absolute_url(),
         template="agreement/activity_form.html",
         extra={"agreement": agreement},
@@ -584,7 +284,7 @@ def activity_update(request, pk):
         "template": "agreement/activity_form.html",
     }
     try:
-        return _form_page(**context, extra={"agreement": activity.agreement})
+        return form_page(**context, extra={"agreement": activity.agreement})
     except EditConflict as conflict:
         seen = form.cleaned_data["version"]
         current = conflict.current
@@ -619,7 +319,7 @@ def activity_update(request, pk):
 @permission_required(CHANGE_PROGRAMME)
 def activity_delete(request, pk):
     activity = get_object_or_404(Activity.objects.select_related("agreement"), pk=pk)
-    return _delete_page(
+    return delete_page(
         request,
         obj=activity,
         blockers=services.activity_delete_blockers(activity),
@@ -649,173 +349,39 @@ def activity_archive(request, pk):
 
 # ---- milestones, deliverables, costs, progress updates --------------------------------
 
-
-def _child_create(request, activity_pk, *, form_class, service, title):
-    activity = get_object_or_404(Activity.objects.select_related("agreement"), pk=activity_pk)
-    form = form_class(request.POST or None)
-
-    def save(form):
-        service(actor=request.user, activity=activity, fields=form.fields_data(), **form.m2m_data())
-        return activity.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=title,
-        crumbs=_activity_crumbs(activity),
-        cancel_url=activity.get_absolute_url(),
-        extra={"activity": activity},
-    )
-
-
-def _child_update(request, obj, *, form_class, service, name, title):
-    activity = obj.activity
-    form = form_class(request.POST or None, instance=obj)
-
-    def save(form):
-        service(actor=request.user, fields=form.fields_data(), **{name: obj}, **form.m2m_data())
-        return activity.get_absolute_url()
-
-    return _form_page(
-        request,
-        form=form,
-        save=save,
-        title=title,
-        crumbs=_activity_crumbs(activity),
-        cancel_url=activity.get_absolute_url(),
-        obj=obj,
-        delete_url=reverse(f"agreement:{name}-delete", args=[obj.pk]),
-        extra={"activity": activity},
-    )
-
-
-def _child_delete(request, obj, *, service, name, title):
-    activity = obj.activity
-    return _delete_page(
-        request,
-        obj=obj,
-        blockers=[],
-        delete=lambda: service(actor=request.user, **{name: obj}),
-        title=title,
-        crumbs=_activity_crumbs(activity),
-        cancel_url=activity.get_absolute_url(),
-        done_url=activity.get_absolute_url(),
-    )
-
-
-def _child(model, pk):
-    return get_object_or_404(model.objects.select_related("activity__agreement"), pk=pk)
-
-
-@permission_required(CHANGE_PROGRAMME)
-def milestone_create(request, activity_pk):
-    return _child_create(
-        request,
-        activity_pk,
-        form_class=MilestoneForm,
-        service=services.milestone_create,
-        title=_("New milestone"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def milestone_update(request, pk):
-    return _child_update(
-        request,
-        _child(Milestone, pk),
-        form_class=MilestoneForm,
-        service=services.milestone_update,
-        name="milestone",
-        title=_("Change milestone"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def milestone_delete(request, pk):
-    return _child_delete(
-        request,
-        _child(Milestone, pk),
-        service=services.milestone_delete,
-        name="milestone",
-        title=_("Delete milestone"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def deliverable_create(request, activity_pk):
-    return _child_create(
-        request,
-        activity_pk,
-        form_class=DeliverableForm,
-        service=services.deliverable_create,
-        title=_("New deliverable"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def deliverable_update(request, pk):
-    return _child_update(
-        request,
-        _child(Deliverable, pk),
-        form_class=DeliverableForm,
-        service=services.deliverable_update,
-        name="deliverable",
-        title=_("Change deliverable"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def deliverable_delete(request, pk):
-    return _child_delete(
-        request,
-        _child(Deliverable, pk),
-        service=services.deliverable_delete,
-        name="deliverable",
-        title=_("Delete deliverable"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def cost_create(request, activity_pk):
-    return _child_create(
-        request,
-        activity_pk,
-        form_class=CostForm,
-        service=services.cost_create,
-        title=_("New cost"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def cost_update(request, pk):
-    return _child_update(
-        request,
-        _child(Cost, pk),
-        form_class=CostForm,
-        service=services.cost_update,
-        name="cost",
-        title=_("Change cost"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def cost_delete(request, pk):
-    return _child_delete(
-        request,
-        _child(Cost, pk),
-        service=services.cost_delete,
-        name="cost",
-        title=_("Delete cost"),
-    )
-
-
-@permission_required(CHANGE_PROGRAMME)
-def progress_update_create(request, activity_pk):
-    return _child_create(
-        request,
-        activity_pk,
-        form_class=ProgressUpdateForm,
-        service=services.progress_update_create,
-        title=_("New progress update"),
-    )
+MILESTONE = Editing(
+    MilestoneForm,
+    parent=ACTIVITY_PAGE,
+    create=services.milestone_create,
+    update=services.milestone_update,
+    delete=services.milestone_delete,
+    new_title=gettext_lazy("New milestone"),
+    change_title=gettext_lazy("Change milestone"),
+    delete_title=gettext_lazy("Delete milestone"),
+)
+DELIVERABLE = Editing(
+    DeliverableForm,
+    parent=ACTIVITY_PAGE,
+    create=services.deliverable_create,
+    update=services.deliverable_update,
+    delete=services.deliverable_delete,
+    new_title=gettext_lazy("New deliverable"),
+    change_title=gettext_lazy("Change deliverable"),
+    delete_title=gettext_lazy("Delete deliverable"),
+)
+COST = Editing(
+    CostForm,
+    parent=ACTIVITY_PAGE,
+    create=services.cost_create,
+    update=services.cost_update,
+    delete=services.cost_delete,
+    new_title=gettext_lazy("New cost"),
+    change_title=gettext_lazy("Change cost"),
+    delete_title=gettext_lazy("Delete cost"),
+)
+PROGRESS_UPDATE = Editing(
+    ProgressUpdateForm,
+    parent=ACTIVITY_PAGE,
+    create=services.progress_update_create,
+    new_title=gettext_lazy("New progress update"),
+)
