@@ -103,7 +103,9 @@ class TwoFactorSetupView(LoginRequiredMixin, TwoFactorStepMixin, FormView):
         if request.user.is_authenticated and not twofactor.enrolment_proven(request):
             # The secret is shown only once the e-mailed code has been given (GET and POST).
             return redirect(self.step_url("twofactor-email"))
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        response.uncompressed = True  # it shows the device's secret (ADR 0006)
+        return response
 
     def get_context_data(self, **kwargs):
         device = twofactor.pending_device(user=self.request.user)

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware as _GZipMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -86,3 +87,14 @@ class SessionTouchMiddleware:
         if session.modified or now - session.get(self.KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
             session[self.KEY] = now
         return response
+
+
+class GZipMiddleware(_GZipMiddleware):
+    """Django's GZipMiddleware (which pads every response against BREACH), except for a
+    response marked `uncompressed`: the one page that shows a long-lived secret, the two-step
+    setup key, is sent as it is (docs/adr/0006-compressed-pages.md)."""
+
+    def process_response(self, request, response):
+        if getattr(response, "uncompressed", False):
+            return response
+        return super().process_response(request, response)

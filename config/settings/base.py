@@ -40,7 +40,7 @@ MIDDLEWARE = [
     # Compresses pages (and static files in development; in production whitenoise serves
     # them precompressed). Django's GZipMiddleware pads each response against BREACH and
     # CSRF tokens are masked per response (docs/adr/0006-compressed-pages.md).
-    "django.middleware.gzip.GZipMiddleware",
+    "portal.middleware.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.SessionTouchMiddleware",

@@ -78,6 +78,10 @@ def test_setup_shows_qr_and_secret_and_confirms_with_a_code(
     from base64 import b32decode
 
     assert b32decode(secret + "=" * (-len(secret) % 8)) == device.bin_key
+    # The page with the secret is never compressed (BREACH; ADR 0006; test_compression.py
+    # shows that other pages are).
+    packed = client.get(SETUP, headers={"accept-encoding": "gzip"})
+    assert packed.status_code == 200 and "Content-Encoding" not in packed
     response = client.post(SETUP, {"code": code_for(device), "next": "/personal/"})
     assert response.status_code == 302 and response["Location"] == "/personal/"
     device.refresh_from_db()
