@@ -13,11 +13,10 @@ from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from principals.services import membership_remove
-
 from .admin_history import HistoryMixin, ReadOnlyAdmin
 from .audit import Action, record
 from .models import AuditEvent, DemoDataset
+from .signals import user_deleting
 from .twofactor import device_delete
 
 
@@ -50,9 +49,8 @@ class AuditedUserAdmin(HistoryMixin, UserAdmin):
     """Users' details, groups and permissions; a new password is recorded, never its value."""
 
     def history_delete(self, *, request, obj):
-        # Each organisation's history says the member left, as when a membership is removed.
-        for membership in obj.memberships.all():
-            membership_remove(membership=membership, actor=request.user)
+        # Apps above the portal end what they hold for the user, through their services.
+        user_deleting.send(sender=type(obj), user=obj, actor=request.user)
         super().history_delete(request=request, obj=obj)
 
     def user_change_password(self, request, id, form_url=""):
