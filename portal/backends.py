@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -40,7 +41,7 @@ class PortalModelBackend(ModelBackend):
         User = get_user_model()
         try:
             user_id = User._meta.pk.to_python(user_id)
-        except Exception:
+        except ValidationError:  # a session holding something that is no user id
             return None
         generation, entry = _lookup(user_id)
         if entry is None:
