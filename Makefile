@@ -28,7 +28,7 @@ run: $(VENV)/.installed ## Install, migrate, load demo data and serve on http://
 	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.installed-dev ## Install dev dependencies and run the whole test suite (every core)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev ## ruff check and format check
 	$(VENV)/bin/ruff check .

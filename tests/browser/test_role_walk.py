@@ -50,10 +50,9 @@ def _header_height(page) -> float:
     )
 
 
-def test_every_role_walks_its_menu(browser, live_server, axe_check):
-    built = world_module.build()
-    for viewport in (DESKTOP, PHONE):
-        _walk(browser, live_server, built, viewport, axe_check)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+def test_every_role_walks_its_menu(browser, live_server, axe_check, viewport):
+    _walk(browser, live_server, world_module.build(), viewport, axe_check)
 
 
 def _walk(browser, live_server, built, viewport, axe_check):
