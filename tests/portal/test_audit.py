@@ -29,9 +29,9 @@ def test_no_event_when_nothing_changed(principal_a, staff):
 
 def test_history_cannot_be_updated_or_deleted_in_bulk(principal_a, staff):
     audit.record(actor=staff, subject=principal_a, action=AuditEvent.Action.CREATED)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Historiken kan inte ändras"):
         AuditEvent.objects.all().update(note="rewritten")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Historiken kan inte raderas"):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.count() == 1
 

@@ -65,6 +65,7 @@ def test_reader_of_a_reads_a_but_may_not_edit(reader_a, principal_a, principal_b
     assert access.get_principal_for_view(reader_a, principal_a.pk) == principal_a
     assert not access.can_edit(reader_a, principal_a)
     assert not access.is_editor_member(reader_a, principal_a)
+    # Bare on purpose: can_edit() failing is get_principal_for_edit's only PermissionDenied.
     with pytest.raises(PermissionDenied):
         access.get_principal_for_edit(reader_a, principal_a.pk)
     with pytest.raises(Http404):
@@ -200,6 +201,7 @@ def test_answers_are_for_members_and_staff_never_for_aggregate_readers(
     assert access.get_principal_for_answers(reader_a, principal_a.pk) == principal_a
     with pytest.raises(Http404):
         access.get_principal_for_answers(editor_a, principal_b.pk)
+    # Bare on purpose: the aggregate-reader refusal is the only PermissionDenied here (else 404).
     with pytest.raises(PermissionDenied):
         access.get_principal_for_answers(government, principal_a.pk)
 

@@ -65,6 +65,7 @@ def test_real_organisation_numbers_are_accepted(value, expected):
     ],
 )
 def test_impossible_organisation_numbers_are_refused_with_the_reason(value, code):
+    # No match=: the error code asserted below names the exact reason, whatever the wording.
     with pytest.raises(ValidationError) as caught:
         orgnr.normalise(value)
     assert caught.value.code == code

@@ -68,7 +68,7 @@ def test_load_framework_command_is_idempotent_and_covers_the_topics():
 
 def test_published_version_is_immutable_and_copy_is_editable(framework, staff, rf):
     indicator = framework.indicators.get(code="idp")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="En publicerad ramverksversion kan inte ändras"):
         services.indicator_update(indicator=indicator, actor=staff, question="Ändrad?")
     indicator.refresh_from_db()
     assert indicator.question.startswith("Har huvudmannen")
@@ -86,9 +86,9 @@ def test_published_version_is_immutable_and_copy_is_editable(framework, staff, r
     services.indicator_update(indicator=copied, actor=staff, question="Ny fråga?")
     assert framework.indicators.get(code="idp").question.startswith("Har huvudmannen")
     services.framework_publish(framework=copy, actor=staff)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="En publicerad ramverksversion kan inte ändras"):
         services.indicator_update(indicator=copied, actor=staff, question="Igen?")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Det finns redan en ramverksversion med det namnet"):
         services.framework_copy(framework=framework, name="Version 2", actor=staff)
 
 
@@ -120,28 +120,30 @@ def test_bounds_of_whole_number_answers_are_edited_in_a_new_version(framework, s
 def test_round_requires_published_framework(staff, framework):
     draft = services.framework_copy(framework=framework, name="Utkast", actor=staff)
     today = timezone.localdate()
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        ValidationError, match="Bara en publicerad ramverksversion kan användas i en omgång"
+    ):
         services.round_create(
             name="X", opens_on=today, closes_on=today, framework_version=draft, actor=staff
         )
 
 
 @pytest.mark.parametrize(
-    ("code", "value"),
+    ("code", "value", "message"),
     [
-        ("staff-eid-share", 101),
-        ("staff-eid-share", -1),
-        ("staff-eid-share", "50"),
-        ("staff-count", -3),
-        ("staff-count", True),
-        ("idp", "maybe"),
-        ("federation", ["skolfederation", "eduroam"]),
-        ("fidus", "yes"),
-        ("idp-saml", "kanske"),
+        ("staff-eid-share", 101, "Ange ett heltal från 0 till 100."),
+        ("staff-eid-share", -1, "Ange ett heltal från 0 till 100."),
+        ("staff-eid-share", "50", "Ange ett heltal från 0 till 100."),
+        ("staff-count", -3, "Ange ett heltal från 0 till 1\xa0000\xa0000."),
+        ("staff-count", True, "Ange ett heltal från 0 till 1\xa0000\xa0000."),
+        ("idp", "maybe", "Välj ett av alternativen."),
+        ("federation", ["skolfederation", "eduroam"], "Välj ett eller flera av alternativen."),
+        ("fidus", "yes", "Välj ett av alternativen."),
+        ("idp-saml", "kanske", "Välj ett av alternativen."),
     ],
 )
 def test_bad_values_are_refused_and_nothing_changes(
-    principal_a, editor_a, open_round, framework, code, value
+    principal_a, editor_a, open_round, framework, code, value, message
 ):
     answers = complete_answers(framework)
     answers[code] = {"value": value, "comment": ""}
@@ -153,7 +155,8 @@ def test_bad_values_are_refused_and_nothing_changes(
             seen_version=1,
             actor=editor_a,
         )
-    assert code in exc.value.message_dict
+    # message_dict, not match=: str() of a dict error is its repr, which escapes the \xa0.
+    assert exc.value.message_dict == {code: [message]}
     assert not AssessmentVersion.objects.exists()
     assert not AuditEvent.objects.filter(action="submitted").exists()
 
@@ -172,7 +175,9 @@ def test_answers_to_another_framework_version_are_refused(
     )
     answers = complete_answers(framework)
     answers[new_indicator.code] = {"value": "yes", "comment": ""}
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(
+        ValidationError, match="Svar på frågor som inte ingår i den här omgångens ramverk"
+    ) as exc:
         services.assessment_save_draft(
             principal=principal_a,
             reporting_round=open_round,
@@ -186,6 +191,7 @@ def test_answers_to_another_framework_version_are_refused(
 
 def test_reader_and_staff_cannot_submit(principal_a, reader_a, staff, open_round, framework):
     for user in (reader_a, staff):
+        # Bare on purpose: _checks' editor-membership test is the one PermissionDenied, no message.
         with pytest.raises(PermissionDenied):
             services.assessment_submit(
                 principal=principal_a,
@@ -198,7 +204,7 @@ def test_reader_and_staff_cannot_submit(principal_a, reader_a, staff, open_round
 
 
 def test_closed_round_refuses_draft(principal_a, editor_a, closed_round, framework):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Omgången är stängd: svaren kan inte längre ändras"):
         services.assessment_save_draft(
             principal=principal_a,
             reporting_round=closed_round,
@@ -248,20 +254,24 @@ def test_versions_are_immutable_history_and_events(principal_a, editor_a, open_r
 def test_stale_submit_raises_conflict(principal_a, editor_a, open_round, framework):
     kwargs = {"principal": principal_a, "reporting_round": open_round, "actor": editor_a}
     services.assessment_save_draft(answers={}, seen_version=1, **kwargs)
-    with pytest.raises(EditConflict):
+    with pytest.raises(EditConflict) as conflict:
         services.assessment_submit(answers=complete_answers(framework), seen_version=1, **kwargs)
+    assert conflict.value.current == Assessment.objects.get()
+    assert conflict.value.current.version == 2  # the draft saved after version 1 was seen
     assert not AssessmentVersion.objects.filter(kind="submitted").exists()
 
 
 def test_return_needs_submission_and_comment(principal_a, editor_a, staff, open_round, framework):
     kwargs = {"principal": principal_a, "reporting_round": open_round, "actor": editor_a}
     assessment = services.assessment_save_draft(answers={}, seen_version=1, **kwargs)
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        ValidationError, match="Bara en inskickad självskattning kan skickas tillbaka"
+    ):
         services.assessment_return(assessment=assessment, comment="Rätta", actor=staff)
     services.assessment_submit(
         answers=complete_answers(framework), seen_version=assessment.version, **kwargs
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Skriv vad som behöver kompletteras"):
         services.assessment_return(assessment=assessment, comment="  ", actor=staff)
     services.assessment_return(assessment=assessment, comment="Rätta andelen", actor=staff)
     event = AuditEvent.objects.get(action="returned")
@@ -328,7 +338,9 @@ def test_send_reminders_command_is_idempotent_for_cron(
 
 
 def test_reminders_only_while_open(closed_round, staff):
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        ValidationError, match="Påminnelser kan bara skickas medan omgången är öppen"
+    ):
         services.reminders_send(reporting_round=closed_round, actor=staff)
 
 
