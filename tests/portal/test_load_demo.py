@@ -111,7 +111,10 @@ def test_load_demo_builds_a_plausible_timeline_and_is_idempotent():
             "created_at", flat=True
         )
         assert times and all(r.opens_on <= t.date() <= r.closes_on for t in times)
-    assert RoundPublication.objects.count() == 3
+    # The demo publishes every closed round (and only those), as the nightly command would.
+    closed = [r for r in ReportingRound.objects.all() if r.status == ReportingRound.Status.CLOSED]
+    assert len(closed) == 3 and all(r.published_at for r in closed)
+    assert RoundPublication.objects.count() == len(closed)
 
     first = counts()
     events = AuditEvent.objects.count()

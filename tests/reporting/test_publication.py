@@ -126,10 +126,3 @@ def test_an_organiser_compares_with_the_latest_publication_only(data):
     absent = publication.comparison(principal=data.kommuner[12])
     assert not absent.submitted and absent.own_dnp_ready is None
     assert absent.national_dnp_share == Figure(61.1)  # the published figures all the same
-
-
-def test_the_demo_publishes_its_closed_rounds():
-    call_command("load_demo", stdout=io.StringIO())
-    closed = [r for r in ReportingRound.objects.all() if r.status == ReportingRound.Status.CLOSED]
-    assert closed and all(r.published_at for r in closed)
-    assert RoundPublication.objects.count() == len(closed)
