@@ -300,15 +300,20 @@ def checklist_passes(report: FinalReport) -> bool:
 # ---------------------------------------------------------------- workflow
 
 
-@transaction.atomic
-def report_transition(*, report: FinalReport, actor, to_state: str, seen_version: int) -> None:
-    """Draft → in review → approved, and back to draft; submitting is `report_submit`."""
+def _lock_report(report: FinalReport, seen_version: int) -> FinalReport:
+    """The report's row, locked, if nobody changed it since `seen_version`."""
     try:
-        current = lock_if_unchanged(FinalReport.objects.all(), report.pk, seen_version)
+        return lock_if_unchanged(FinalReport.objects.all(), report.pk, seen_version)
     except EditConflict as exc:
         raise ValidationError(
             _("Someone else changed the report's status meanwhile. Look again and retry.")
         ) from exc
+
+
+@transaction.atomic
+def report_transition(*, report: FinalReport, actor, to_state: str, seen_version: int) -> None:
+    """Draft → in review → approved, and back to draft; submitting is `report_submit`."""
+    current = _lock_report(report, seen_version)
     perm = TRANSITIONS.get((current.state, to_state))
     if perm is None:
         raise ValidationError(_("The report cannot go from this status to that one."))
@@ -329,12 +334,7 @@ def report_transition(*, report: FinalReport, actor, to_state: str, seen_version
 def report_submit(*, report: FinalReport, actor, seen_version: int) -> SubmittedReport:
     """Freeze the approved report: HTML, PDF and numbers are stored with checksums, once."""
     _require(actor, APPROVE_FINAL_REPORT)
-    try:
-        current = lock_if_unchanged(FinalReport.objects.all(), report.pk, seen_version)
-    except EditConflict as exc:
-        raise ValidationError(
-            _("Someone else changed the report's status meanwhile. Look again and retry.")
-        ) from exc
+    current = _lock_report(report, seen_version)
     if current.state != State.APPROVED:
         raise ValidationError(_("Only an approved report can be submitted."))
     blocking = [c.label for c in report_checklist(current) if not c.ok]
