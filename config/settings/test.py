@@ -17,6 +17,12 @@ MEDIA_ROOT = BASE_DIR / f".test-media/{WORKER}"  # noqa: F405
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":  # noqa: F405
     _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
     CACHES["default"]["LOCATION"] = f"{_base}/{(int(_db or 0) - WORKER) % 16}"  # noqa: F405
+# Browser tests check every page the live server sends (tests/browser/pages.py); the recorder
+# sits inside the compression so it keeps the page as written.
+MIDDLEWARE.insert(  # noqa: F405
+    MIDDLEWARE.index("portal.middleware.GZipMiddleware") + 1,  # noqa: F405
+    "tests.browser.pages.Recorder",
+)
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Static files come straight from the finders; there is no collectstatic in tests.
 STATIC_ROOT = None

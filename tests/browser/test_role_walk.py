@@ -1,6 +1,6 @@
-"""Each role walks its own menu at 1280 and 375 px: every page passes axe, nothing scrolls
-sideways, and on the phone the header, menu and demo notice take at most a fifth of the
-screen, with the main menu behind a working "Meny" button."""
+"""Each role walks its own menu. Every page it opens is checked at 1280 and 375 px (axe,
+nothing scrolls sideways, on the phone the header and demo notice take at most a fifth of the
+screen: tests/browser/pages.py); on the phone the main menu is behind a working "Meny" button."""
 
 import pytest
 from django.conf import settings
@@ -13,7 +13,6 @@ from tests.access_matrix.rules import ROLES
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def _session_cookie(user, live_server) -> dict:
@@ -34,31 +33,13 @@ def _menu_paths(page) -> list[str]:
     return list(dict.fromkeys(paths))
 
 
-def _wide(page) -> list[str]:
-    """The elements that stick out on the right, to say what makes a page scroll sideways."""
-    return page.evaluate(
-        "[...document.querySelectorAll('body *')]"
-        ".filter(e => e.getBoundingClientRect().right > innerWidth + 1).slice(-3)"
-        ".map(e => e.tagName + ' ' + (e.textContent || '').trim().slice(0, 60))"
-    )
-
-
-def _header_height(page) -> float:
-    return page.evaluate(
-        "(document.querySelector('.site-header').getBoundingClientRect().height"
-        " + (document.querySelector('.demo-notice')?.getBoundingClientRect().height || 0))"
-    )
-
-
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
-def test_every_role_walks_its_menu(browser, live_server, axe_check, viewport):
-    _walk(browser, live_server, world_module.build(), viewport, axe_check)
-
-
-def _walk(browser, live_server, built, viewport, axe_check):
+def test_every_role_walks_its_menu(browser, live_server, axe_check):
+    """Each role opens every page of its menu on a phone (the fixture every browser test ends
+    with checks each of them at both widths), and the phone's menu button works."""
+    built = world_module.build()
     walked = {}
     for role in ROLES:
-        context = browser.new_context(locale="sv-SE", viewport=viewport)
+        context = browser.new_context(locale="sv-SE", viewport=PHONE)
         if role != "anonymous":
             context.add_cookies([_session_cookie(built.users[role], live_server)])
         page = context.new_page()
@@ -66,14 +47,9 @@ def _walk(browser, live_server, built, viewport, axe_check):
         paths = _menu_paths(page)
         walked[role] = len(paths)
         for path in paths:
-            page.goto(live_server.url + path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= viewport["width"], f"{role} {path}: {width} px wide: {_wide(page)}"
-            axe_check(page)
-            if viewport is PHONE:
-                height = _header_height(page)
-                assert height <= PHONE["height"] / 5, f"{role} {path}: header {height} px"
-        if viewport is PHONE and role != "anonymous":
+            response = page.goto(live_server.url + path)
+            assert response.ok, f"{role} {path}: {response.status}"
+        if role != "anonymous":
             menu = page.get_by_role("navigation", name="Huvudmeny")
             button = page.get_by_role("button", name="Meny")
             expect(menu).to_be_hidden()
