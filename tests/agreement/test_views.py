@@ -1,4 +1,6 @@
-"""Who sees what, what the pages show, and that list pages stay at a fixed number of queries."""
+"""What the pages show to whom, and that list pages stay at a fixed number of queries.
+
+Who may open which URL is the global access matrix's (tests/test_access_matrix.py)."""
 
 import datetime
 from decimal import Decimal
@@ -6,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import reverse
 
 from agreement import selectors
 from agreement.models import Activity
@@ -40,58 +42,6 @@ def records(agreement):
         "deliverable": DeliverableFactory(activity=activity),
         "cost": CostFactory(activity=activity),
     }
-
-
-def all_urls(records) -> list[tuple[str, str]]:
-    """Every URL of the app, with an id that exists: (url name, path)."""
-    resolver = get_resolver()
-    patterns = resolver.url_patterns
-    app = next(p for p in patterns if getattr(p, "app_name", None) == "agreement")
-    urls = []
-    for pattern in app.url_patterns:
-        assert isinstance(pattern, URLPattern)
-        name = pattern.name
-        noun = name.split("-")[0]
-        keys = pattern.pattern.regex.groupindex
-        if "agreement_pk" in keys:
-            args = [records["agreement"].pk]
-        elif "activity_pk" in keys:
-            args = [records["activity"].pk]
-        elif "pk" in keys:
-            args = [records[noun].pk]
-        else:
-            args = []
-        urls.append((name, reverse(f"agreement:{name}", args=args)))
-    return urls
-
-
-READ_VIEWS = {
-    "agreement-list",
-    "agreement-detail",
-    "initiative-list",
-    "initiative-detail",
-    "partner-list",
-    "partner-detail",
-    "activity-list",
-    "activity-detail",
-}
-
-
-def test_access_matrix_covers_every_url(client, login, records, staff, government, editor_a):
-    for name, url in all_urls(records):
-        method = "post" if name == "activity-archive" else "get"
-        client.logout()
-        anonymous = getattr(client, method)(url)
-        assert anonymous.status_code == 302 and "/konto/logga-in/" in anonymous["Location"]
-        assert getattr(login(editor_a), method)(url).status_code == 403, name
-        government_status = getattr(login(government), method)(url).status_code
-        if name in READ_VIEWS:
-            assert government_status == 200, name
-            assert login(staff).get(url).status_code == 200, name
-        else:
-            assert government_status == 403, name
-            if method == "get":
-                assert login(staff).get(url).status_code == 200, name
 
 
 def test_government_viewer_sees_pages_without_edit_links(login, records, government):
