@@ -1,4 +1,8 @@
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import DatabaseError, connections
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -8,6 +12,8 @@ from django.views.decorators.http import require_GET
 from .permissions import CHANGE_PROGRAMME, VIEW_AGGREGATES, permission_required
 from .roles import Role, role_of
 from .sections import start_sections
+
+HEALTH_KEY = "portal:healthz"
 
 LANDING = {
     Role.ADMIN: "portal:staff-home",
@@ -49,11 +55,27 @@ def accessibility(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """For load balancers: 200 after a database round trip, 503 if the database is unreachable."""
+    """For load balancers: 200 after a round trip to the database and, where the portal runs
+    with a shared cache (Redis: sessions, signed-in users, login limits, figures), to the
+    cache; 503 naming the part that does not answer."""
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    if settings.SHARED_CACHE and not _shared_cache_answers():
+        return HttpResponse("cache unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def _shared_cache_answers() -> bool:
+    from django_redis.exceptions import ConnectionInterrupted
+    from redis.exceptions import RedisError
+
+    token = secrets.token_hex(8)
+    try:
+        cache.set(HEALTH_KEY, token, timeout=10)
+        return cache.get(HEALTH_KEY) == token
+    except (ConnectionInterrupted, RedisError):
+        return False

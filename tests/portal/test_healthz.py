@@ -16,19 +16,14 @@ def test_healthz_ok_with_database(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_healthz_503_when_database_unreachable():
-    """A real portal process whose database refuses connections answers 503."""
+def _healthz_in_a_process(**environment) -> str:
     code = (
         "import django; django.setup()\n"
         "from django.test import Client\n"
         "r = Client().get('/healthz')\n"
         "print(r.status_code, r.content.decode().strip())\n"
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unreachable",
-    }
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **environment}
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -38,4 +33,17 @@ def test_healthz_503_when_database_unreachable():
         timeout=60,
         check=False,
     )
-    assert result.stdout.strip() == "503 database unavailable", result.stderr
+    return result.stdout.strip() or result.stderr
+
+
+def test_healthz_503_when_database_unreachable():
+    """A real portal process whose database refuses connections answers 503."""
+    answer = _healthz_in_a_process(DATABASE_URL="postgres://nobody@127.0.0.1:1/unreachable")
+    assert answer == "503 database unavailable"
+
+
+def test_healthz_503_when_the_shared_cache_is_unreachable():
+    """With Redis as the shared cache (production), a Redis that refuses connections is 503:
+    sessions and login limits live there, so the server cannot serve anyone."""
+    answer = _healthz_in_a_process(CACHE_URL="redis://127.0.0.1:1/0")
+    assert answer == "503 cache unavailable"
