@@ -2,10 +2,9 @@
 
 Models that staff or organisers edit together get a `version` field (VersionedModel). A service
 locks the row, compares the version the person saw with the current one, and raises EditConflict
-with what changed meanwhile, so the view can show it instead of silently overwriting.
+with the row as it is now; the view compares it with what the person sent and shows what changed
+meanwhile instead of silently overwriting.
 """
-
-from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +20,9 @@ class VersionedModel(models.Model):
 class EditConflict(Exception):
     """Someone else saved the record after this person opened it."""
 
-    def __init__(self, current: models.Model, changes: dict[str, list[Any]] | None = None):
+    def __init__(self, current: models.Model):
         super().__init__(f"{current!r} changed since it was opened")
         self.current = current
-        self.changes = changes or {}
 
 
 def lock_if_unchanged(queryset: models.QuerySet, pk, seen_version: int) -> models.Model:
