@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_history import HistoryAdmin, adopt, current_m2m, form_values
+from portal.admin_history import HistoryAdmin, adopt, current_m2m, form_values, seen_version
 
 from . import services
 from .models import (
@@ -273,7 +273,7 @@ class ActivityAdmin(HistoryAdmin):
         services.activity_update(
             actor=request.user,
             activity=obj,
-            seen_version=obj.version,
+            seen_version=seen_version(form, obj),
             fields=fields,
             **current_m2m(obj, m2m, *ACTIVITY_M2M),
         )

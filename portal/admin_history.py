@@ -9,8 +9,9 @@ recorded the same way wherever it is edited.
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth.models import Permission
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models, transaction
@@ -25,6 +26,9 @@ from .concurrency import EditConflict, VersionedModel
 # Bookkeeping the admin never edits by hand; the version moves with every recorded change.
 UNTRACKED = frozenset({"created_at", "updated_at", "version"})
 REFUSED = "_history_refused"
+CONFLICT = "_history_conflict"
+# A versioned row's change form carries the version the admin opened, as the portal's forms do.
+SEEN = "seen_version"
 
 
 def _present(value: Any) -> bool:
@@ -81,10 +85,21 @@ def adopt(obj: models.Model, saved: models.Model) -> None:
     obj._state.db = saved._state.db
 
 
+def seen_version(form, obj: VersionedModel) -> int:
+    """The version the admin opened the form at, or the stored one where the form has none
+    (an inline row, an admin with its own field list)."""
+    seen = getattr(form, "cleaned_data", {}).get(SEEN)
+    return seen or obj.version
+
+
 def refusal(error: Exception) -> ValidationError:
     if isinstance(error, EditConflict):
         return ValidationError(
-            gettext("Someone else saved this record meanwhile. Reload the page and try again.")
+            gettext(
+                "Someone else saved this record after you opened it. Nothing of yours has "
+                "been saved. The form still has your entries: saving again replaces their "
+                "change with yours. To see their change first, open the record again."
+            )
         )
     return error
 
@@ -103,6 +118,8 @@ class HistoryHooks:
 
     def history_update(self, *, request, obj: models.Model, form) -> None:
         stored = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+        if isinstance(obj, VersionedModel) and seen_version(form, obj) != stored.version:
+            raise EditConflict(stored)
         before = self.history_snapshot(stored)
         obj.save()
         form.save_m2m()
@@ -174,14 +191,27 @@ class HistoryMixin(HistoryHooks):
                 raise
             # Nothing was kept; the form is shown again with the service's reasons.
             setattr(request, REFUSED, refusal(error))
+            setattr(request, CONFLICT, isinstance(error, EditConflict))
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+        # The fieldsets name the hidden version field (so the page renders it); the model
+        # form is made without it, and it is added to the form class below.
+        if "fields" in kwargs:
+            fields = kwargs.pop("fields")
+        else:
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if fields is not None:
+            fields = [name for name in fields if name != SEEN]
+        form = super().get_form(request, obj, fields=fields, **kwargs)
+        if isinstance(obj, VersionedModel):
+            seen = forms.IntegerField(widget=forms.HiddenInput, required=False, initial=obj.version)
+            form = type(form.__name__, (form,), {SEEN: seen})
         refused = getattr(request, REFUSED, None)
         if refused is None:
             return form
-        return type(form.__name__, (RefusedForm, form), {"refused": refused})
+        attrs = {"refused": refused, "renew_seen": getattr(request, CONFLICT, False)}
+        return type(form.__name__, (RefusedForm, form), attrs)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -199,9 +229,21 @@ class HistoryMixin(HistoryHooks):
 
 
 class RefusedForm:
-    """Shows what a service refused as the form's own errors, so nothing is saved."""
+    """Shows what a service refused as the form's own errors, so nothing is saved.
+
+    After a conflict the form carries the version now stored: the admin has been shown that
+    someone else saved, and saving again keeps what the admin entered.
+    """
 
     refused: ValidationError
+    renew_seen: bool = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.renew_seen and self.is_bound and SEEN in self.fields:
+            data = self.data.copy()
+            data[self.add_prefix(SEEN)] = str(self.instance.version)
+            self.data = data
 
     def clean(self):
         cleaned = super().clean()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_history import HistoryAdmin, HistoryHooks, ReadOnlyAdmin, adopt
+from portal.admin_history import HistoryAdmin, HistoryHooks, ReadOnlyAdmin, adopt, seen_version
 
 from . import services
 from .models import County, ImportBatch, Invitation, Membership, Municipality, Principal, SchoolUnit
@@ -93,7 +93,7 @@ class PrincipalAdmin(HistoryAdmin):
             services.principal_update_contact(
                 principal=obj,
                 actor=request.user,
-                seen_version=obj.version,
+                seen_version=seen_version(form, obj),
                 **{name: getattr(obj, name) for name in services.CONTACT_FIELDS},
             )
             return

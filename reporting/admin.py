@@ -8,7 +8,7 @@ through the same service as on the report page and recorded on the report's hist
 from django.contrib import admin
 from django.db import models
 
-from portal.admin_history import HistoryAdmin, ReadOnlyAdmin
+from portal.admin_history import HistoryAdmin, ReadOnlyAdmin, seen_version
 
 from .final_report import services
 from .models import FinalReport, ReportReminder, ReportSection, RoundPublication, SubmittedReport
@@ -58,7 +58,7 @@ class ReportSectionAdmin(HistoryAdmin):
             actor=request.user,
             title=obj.title,
             body=obj.body,
-            seen_version=obj.version,
+            seen_version=seen_version(form, obj),
         )
 
 

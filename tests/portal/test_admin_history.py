@@ -760,3 +760,37 @@ def test_the_admin_asks_for_the_second_step(superuser):
     client = Client()
     client.force_login(superuser, backend="portal.backends.PortalModelBackend")
     assert client.get(reverse("admin:index"))["Location"].startswith(VERIFY)
+
+
+def test_a_change_saved_elsewhere_after_the_admin_opened_the_form_is_not_overwritten(
+    client, superuser, principal_a, staff
+):
+    from principals import services as principal_services
+    from principals.models import Principal
+
+    url = _url(Principal, "change", principal_a.pk)
+    data = post_data(client.get(url), Principal)
+    assert data["seen_version"] == [str(principal_a.version)]
+    # An organiser's editor saves the contact details while the admin has the form open.
+    principal_services.principal_update_contact(
+        principal=principal_a,
+        actor=staff,
+        seen_version=principal_a.version,
+        email="ny@kommun.example",
+        phone="",
+        pupils=None,
+    )
+    data["email"] = ["admin@kommun.example"]
+    refused = client.post(url, data)
+    assert refused.status_code == 200
+    assert "Någon annan sparade posten efter att du öppnade den." in refused.text
+    principal_a.refresh_from_db()
+    assert principal_a.email == "ny@kommun.example"
+
+    # The form shown again carries the version now stored: saving it keeps the admin's entry.
+    again = post_data(refused, Principal)
+    assert again["seen_version"] == [str(principal_a.version)]
+    assert again["email"] == ["admin@kommun.example"]
+    assert client.post(url, again).status_code == 302
+    principal_a.refresh_from_db()
+    assert principal_a.email == "admin@kommun.example"
