@@ -46,10 +46,18 @@ _SHOWN = {
 }
 
 
+KINDS = frozenset({TEXT, YEAR, DATE, *NUMERIC})
+
+
 @dataclass
 class Column:
     label: Any
     kind: str = TEXT
+
+    def __post_init__(self):
+        # A misspelt kind would otherwise be written and shown as text, silently.
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
 
     @property
     def numeric(self) -> bool:

@@ -25,7 +25,7 @@ from agreement import selectors as agreement_selectors
 from agreement.models import Activity, Agreement, Cost, Deliverable, Milestone
 from portal import formatting, spreadsheets
 from portal.models import DemoDataset
-from portal.spreadsheets import Column
+from portal.spreadsheets import AMOUNT, DATE, INT, PERCENT, YEAR, Column
 from principals.models import Principal
 from readiness.models import Assessment, Indicator, ReportingRound
 
@@ -349,9 +349,9 @@ def _activity_table(key: str, title: str, activities: list[Activity]) -> Table:
             Column(pgettext("final report", "Status")),
             Column(pgettext("final report", "Period")),
             Column(pgettext("final report", "Partners")),
-            Column(pgettext("final report", "Milestones met"), "int"),
-            Column(pgettext("final report", "Milestones"), "int"),
-            Column(pgettext("final report", "Deliverables"), "int"),
+            Column(pgettext("final report", "Milestones met"), INT),
+            Column(pgettext("final report", "Milestones"), INT),
+            Column(pgettext("final report", "Deliverables"), INT),
         ],
         rows=[
             [
@@ -373,12 +373,12 @@ def _deliverable_table(key: str, title: str, deliverables: list[Deliverable]) ->
         key=key,
         title=title,
         columns=[
-            Column(pgettext("final report", "Date"), "date"),
+            Column(pgettext("final report", "Date"), DATE),
             Column(pgettext("final report", "Deliverable")),
             Column(pgettext("final report", "Kind")),
             Column(pgettext("final report", "Activity")),
-            Column(pgettext("final report", "Participants"), "int"),
-            Column(pgettext("final report", "Organisers"), "int"),
+            Column(pgettext("final report", "Participants"), INT),
+            Column(pgettext("final report", "Organisers"), INT),
         ],
         rows=[
             [
@@ -429,8 +429,8 @@ def gen_assignment(part: Part, data: _Data, per_initiative) -> None:
             key="funding",
             title=pgettext("final report", "Funding per year"),
             columns=[
-                Column(pgettext("final report", "Year"), "year"),
-                Column(pgettext("final report", "Allocated"), "amount"),
+                Column(pgettext("final report", "Year"), YEAR),
+                Column(pgettext("final report", "Allocated"), AMOUNT),
             ],
             rows=[[str(fy.year), fy.allocated] for fy in data.funding_years],
             footer=[pgettext("final report", "Total"), total],
@@ -503,10 +503,10 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
             key="finance-years",
             title=pgettext("final report", "Allocated, spent and remaining per funding year"),
             columns=[
-                Column(pgettext("final report", "Year"), "year"),
-                Column(pgettext("final report", "Allocated"), "amount"),
-                Column(pgettext("final report", "Spent"), "amount"),
-                Column(pgettext("final report", "Remaining"), "amount"),
+                Column(pgettext("final report", "Year"), YEAR),
+                Column(pgettext("final report", "Allocated"), AMOUNT),
+                Column(pgettext("final report", "Spent"), AMOUNT),
+                Column(pgettext("final report", "Remaining"), AMOUNT),
             ],
             rows=[[r.label, r.allocated, r.spent, r.remaining] for r in years],
             footer=[totals.label, totals.allocated, totals.spent, totals.remaining]
@@ -540,8 +540,8 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
             title=pgettext("final report", "Spent by category and funding year"),
             columns=[
                 Column(pgettext("final report", "Category")),
-                *[Column(str(year), "amount") for year in year_numbers],
-                Column(pgettext("final report", "Total"), "amount"),
+                *[Column(str(year), AMOUNT) for year in year_numbers],
+                Column(pgettext("final report", "Total"), AMOUNT),
             ],
             rows=category_rows,
             footer=[
@@ -557,10 +557,10 @@ def gen_finance(part: Part, data: _Data, per_initiative) -> None:
             title=pgettext("final report", "Budget and spending per initiative and year"),
             columns=[
                 Column(pgettext("final report", "Initiative")),
-                Column(pgettext("final report", "Year"), "year"),
-                Column(pgettext("final report", "Budgeted"), "amount"),
-                Column(pgettext("final report", "Spent"), "amount"),
-                Column(pgettext("final report", "Remaining of budget"), "amount"),
+                Column(pgettext("final report", "Year"), YEAR),
+                Column(pgettext("final report", "Budgeted"), AMOUNT),
+                Column(pgettext("final report", "Spent"), AMOUNT),
+                Column(pgettext("final report", "Remaining of budget"), AMOUNT),
             ],
             rows=[[r.label, str(r.year), r.budgeted, r.spent, r.remaining] for r in by_initiative],
             note=pgettext(
@@ -710,9 +710,9 @@ def _readiness(part: Part, first, latest) -> None:
             columns=[
                 Column(pgettext("final report", "Indicator")),
                 Column(pgettext("final report", "Code")),
-                Column(pgettext("final report", "First round (%)"), "percent"),
-                Column(pgettext("final report", "Latest round (%)"), "percent"),
-                Column(pgettext("final report", "Change (percentage points)"), "percent"),
+                Column(pgettext("final report", "First round (%)"), PERCENT),
+                Column(pgettext("final report", "Latest round (%)"), PERCENT),
+                Column(pgettext("final report", "Change (percentage points)"), PERCENT),
             ],
             rows=rows,
         )
@@ -748,10 +748,10 @@ def _readiness(part: Part, first, latest) -> None:
         ),
         columns=[
             Column(pgettext("final report", "Group")),
-            Column(pgettext("final report", "Submitted, first round"), "int"),
-            Column(pgettext("final report", "Ready, first round (%)"), "percent"),
-            Column(pgettext("final report", "Submitted, latest round"), "int"),
-            Column(pgettext("final report", "Ready, latest round (%)"), "percent"),
+            Column(pgettext("final report", "Submitted, first round"), INT),
+            Column(pgettext("final report", "Ready, first round (%)"), PERCENT),
+            Column(pgettext("final report", "Submitted, latest round"), INT),
+            Column(pgettext("final report", "Ready, latest round (%)"), PERCENT),
         ],
         rows=dnp_rows,
         note=pgettext(
@@ -798,9 +798,9 @@ def _reach(part: Part, data: _Data) -> None:
             ),
             columns=[
                 Column(pgettext("final report", "Organiser type")),
-                Column(pgettext("final report", "Organisers"), "int"),
-                Column(pgettext("final report", "Took part"), "int"),
-                Column(pgettext("final report", "Share (%)"), "percent"),
+                Column(pgettext("final report", "Organisers"), INT),
+                Column(pgettext("final report", "Took part"), INT),
+                Column(pgettext("final report", "Share (%)"), PERCENT),
             ],
             rows=[[r.label, r.organisers, _fig(r.reached), _fig(r.share)] for r in by_type],
             footer=[total.label, total.organisers, _fig(total.reached), _fig(total.share)],
@@ -821,8 +821,8 @@ def _reach(part: Part, data: _Data) -> None:
             title=pgettext("final report", "Deliverables and participants, by kind"),
             columns=[
                 Column(pgettext("final report", "Kind")),
-                Column(pgettext("final report", "Deliverables"), "int"),
-                Column(pgettext("final report", "Participants"), "int"),
+                Column(pgettext("final report", "Deliverables"), INT),
+                Column(pgettext("final report", "Participants"), INT),
             ],
             rows=rows,
             footer=[
@@ -913,7 +913,7 @@ def _participants(part: Part, data: _Data) -> Part:
             title=pgettext("final report", "Participating organisers, counted"),
             columns=[
                 Column(pgettext("final report", "Group")),
-                Column(pgettext("final report", "Number"), "int"),
+                Column(pgettext("final report", "Number"), INT),
             ],
             rows=[
                 [pgettext("final report", "Named above"), len(named)],

@@ -1,5 +1,6 @@
 import datetime
 
+import pytest
 from django import forms
 from django.template import Context, Template
 from django.utils import translation
@@ -30,3 +31,10 @@ def test_amount_and_date_display_the_swedish_way():
             Context({"a": 5000000, "d": datetime.date(2020, 11, 13)})
         )
     assert html == "5\xa0000\xa0000\xa0kr 13 november 2020"
+
+
+def test_a_column_of_an_unknown_kind_is_refused():
+    from portal.spreadsheets import Column
+
+    with pytest.raises(ValueError, match="unknown column kind 'amout'"):
+        Column("Belopp", "amout")
