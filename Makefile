@@ -22,10 +22,14 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $@
 
-run: $(VENV)/.installed ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+run: $(VENV)/.installed ## Install, migrate, load demo data, start a worker and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py load_demo
-	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)} $(PY) manage.py runserver $(HOST)
+	@# The background worker (e-mail, imports, PDFs) runs beside the web server and stops with it.
+	export PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST)}; \
+	$(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST)
 
 test: $(VENV)/.installed-dev ## Install dev dependencies and run the whole test suite (every core)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal --cov --cov-report=term $(PYTEST_ARGS)

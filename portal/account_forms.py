@@ -1,8 +1,13 @@
+import hashlib
 import re
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from . import outbox
 
 
 def _code_field(label, help_text) -> forms.CharField:
@@ -48,3 +53,36 @@ class LoginForm(AuthenticationForm):
         if len(username) > self.fields["username"].max_length:
             raise self.get_invalid_login_error()
         return super().clean()
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with its message queued for a worker like all the portal's mail.
+
+    The message holds a reset link, so its text is emptied once it has been handed over; the
+    key holds a hash of the link's token, never the token."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        with translation.override(translation.get_language()):
+            subject = " ".join(render_to_string(subject_template_name, context).split())
+            body = render_to_string(email_template_name, context)
+        token = hashlib.sha256(f"{context['uid']}:{context['token']}".encode()).hexdigest()
+        outbox.queue(
+            outbox.Mail(
+                key=f"password-reset:{token[:40]}",
+                kind="password-reset",
+                to=[to_email],
+                subject=subject,
+                body=body,
+                topic=f"user:{context['user'].pk}",
+                label=context["user"].get_username(),
+                secret=True,
+            )
+        )

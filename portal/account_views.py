@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from . import twofactor, twofactor_email
-from .account_forms import CodeForm, EmailCodeForm, LoginForm
+from .account_forms import CodeForm, EmailCodeForm, LoginForm, QueuedPasswordResetForm
 from .models import EmailCode
 
 
@@ -36,6 +36,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
     success_url = reverse_lazy("password_reset_done")
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"

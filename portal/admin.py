@@ -12,10 +12,12 @@ from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from .admin_history import HistoryMixin, ReadOnlyAdmin
 from .audit import Action, record
-from .models import AuditEvent, DemoDataset
+from .models import AuditEvent, DemoDataset, Job, OutgoingMail
 from .signals import user_deleting
 from .twofactor import device_delete
 
@@ -117,3 +119,35 @@ class DemoDatasetAdmin(ReadOnlyAdmin):
     """Read-only: the marker is set by `load_demo` and goes with the demo data."""
 
     list_display = ["loaded_at"]
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """Every message and what the mail server answered; written by the portal, never here.
+    A message holding a sign-in code or a password link has its text emptied once sent."""
+
+    list_display = ["created_at", "subject", "label", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["key", "label", "subject", "topic", "to"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutgoingMail._meta.fields]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """Background jobs and their state; the stored file is downloaded by its owner only."""
+
+    list_display = ["created_at", "title", "owner", "status", "attempts", "finished_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["title", "owner__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["owner"]
+    exclude = ["result"]
+    readonly_fields = [f.name for f in Job._meta.fields if f.name != "result"]
+
+
+class TaskResultReadOnlyAdmin(ReadOnlyAdmin, DBTaskResultAdmin):
+    """The worker's own task rows (django-tasks-db), for looking into a stuck or failed task."""
+
+
+_replace(DBTaskResult, TaskResultReadOnlyAdmin)

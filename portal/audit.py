@@ -101,6 +101,29 @@ def record(
     )
 
 
+def record_each(*, actor, subject: models.Model, action: str, notes: list[str]) -> None:
+    """One event per note about the same subject, written together (a reminder per organiser)."""
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    label = actor_label(actor)
+    content_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor_user,
+                actor_label=label,
+                action=action,
+                content_type=content_type,
+                object_id=str(subject.pk),
+                object_repr=str(subject)[:300],
+                changes={},
+                note=note,
+            )
+            for note in notes
+        ],
+        batch_size=1000,
+    )
+
+
 def record_change(*, actor, subject: models.Model, before: dict[str, Any], note: str = "") -> None:
     """Record a CHANGED event when anything differs from `before`."""
     changes = diff(before, snapshot(subject))

@@ -1,5 +1,7 @@
 """Cross-cutting records: the audit trail, the role permissions and the demo-data marker."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -7,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -198,3 +201,116 @@ class DemoDataset(models.Model):
 @receiver([post_save, post_delete], sender=DemoDataset)
 def _demo_marker_changed(**kwargs) -> None:
     cache.delete(DemoDatasetManager.CACHE_KEY)
+
+
+class OutgoingMail(models.Model):
+    """One e-mail the portal means to send, and what became of it (the delivery record).
+
+    Written in the same transaction as the change that causes it; a worker hands it to the mail
+    server and writes "sent" only after the server accepted it (portal/outbox.py). The key names
+    the message ("reminder:<pk>", "invitation:<pk>:<n>"): a second request for the same key
+    does nothing, so a retried task or a double click never sends a message twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RETRYING = "retrying", _("Waiting to be tried again")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    # What the message belongs to, for the page that shows its delivery ("round:12").
+    topic = models.CharField(_("belongs to"), max_length=100, blank=True, db_index=True)
+    label = models.CharField(_("for"), max_length=300, blank=True)
+    to = models.JSONField(_("recipients"), default=list)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    # Bodies with a sign-in code or a password link are emptied once handed over or given up.
+    secret = models.BooleanField(_("holds a code or link"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    answer = models.TextField(_("mail server's answer"), blank=True)
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+    created_by_label = models.CharField(_("queued by"), max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mail")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outgoing_mail_due",
+                condition=models.Q(status__in=["queued", "retrying"]),
+            ),
+            models.Index(fields=["topic", "status"], name="outgoing_mail_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)} ({self.get_status_display()})"
+
+
+class Job(models.Model):
+    """A long piece of work done by a worker for one person: its state, progress and result.
+
+    The page at /jobb/<id>/ shows it to the person who asked; the result (a file, or a link to
+    what was made) is stored here, so it outlives the worker that made it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked for by"),
+        on_delete=models.CASCADE,
+        related_name="jobs",
+    )
+    params = models.JSONField(_("parameters"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("of"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("why it failed"), blank=True)
+    summary = models.TextField(_("outcome"), blank=True)
+    result_url = models.CharField(_("result page"), max_length=300, blank=True)
+    result_name = models.CharField(_("file name"), max_length=200, blank=True)
+    result_type = models.CharField(_("file type"), max_length=100, blank=True)
+    result = models.BinaryField(_("file"), null=True, blank=True)
+    result_sha256 = models.CharField(_("file checksum (SHA-256)"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="job_status")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.done / self.total))

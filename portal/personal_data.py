@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import Action, record
-from .models import AuditEvent
+from .models import AuditEvent, OutgoingMail
 
 User = get_user_model()
 ACTOR = "personal_data (begäran om personuppgifter)"
@@ -251,6 +251,36 @@ def address_erase(obj: models.Model, field: models.EmailField) -> None:
     )
 
 
+def mail_to(address: str) -> list[OutgoingMail]:
+    """Delivery records of messages to the address (a code's or link's text is not kept)."""
+    candidates = OutgoingMail.objects.filter(to__icontains=address).order_by("pk")
+    return [m for m in candidates if address.lower() in (a.lower() for a in m.to)]
+
+
+def describe_mail(mail: OutgoingMail) -> dict[str, Any]:
+    return {
+        "subject": mail.subject,
+        "to": mail.to,
+        "status": mail.get_status_display(),
+        "queued": mail.created_at,
+        "sent": mail.sent_at,
+        "text": mail.body,
+    }
+
+
+def mail_scrub(mails: list[OutgoingMail], replacements: Replacements) -> int:
+    """The records stay (they count what was sent), without the person in them."""
+    for mail in mails:
+        OutgoingMail.objects.filter(pk=mail.pk).update(
+            to=scrub(mail.to, replacements),
+            subject=scrub(mail.subject, replacements),
+            label=scrub(mail.label, replacements),
+            answer=scrub(mail.answer, replacements),
+            body="",
+        )
+    return len(mails)
+
+
 # ---- the services the command calls --------------------------------------------------------
 
 
@@ -286,6 +316,7 @@ class Erasure:
     accounts: list[ErasedAccount]
     addresses: list[ErasedAddress]
     events_pseudonymised: int
+    mails_scrubbed: int = 0
 
 
 def personal_data_find(*, address: str) -> Holdings:
@@ -305,6 +336,7 @@ def personal_data_export(*, holdings: Holdings) -> dict[str, Any]:
                 {name: part(u) for name, part in USER_PARTS.items()} for u in holdings.users
             ],
             "other_records_with_the_address": [describe(obj, f) for obj, f in holdings.contacts],
+            "e_mail_to_the_address": [describe_mail(m) for m in mail_to(holdings.address)],
         }
 
 
@@ -326,6 +358,13 @@ def personal_data_erase(*, holdings: Holdings) -> Erasure:
             addresses.append(
                 ErasedAddress(record_type=obj._meta.label, pk=obj.pk, field=field.name)
             )
+        mails = mail_to(holdings.address)
         replacements += replacements_for([holdings.address], "[raderad e-postadress]")
         scrubbed = history_pseudonymise(replacements, actors)
-    return Erasure(accounts=accounts, addresses=addresses, events_pseudonymised=scrubbed)
+        mail_scrub(mails, replacements)
+    return Erasure(
+        accounts=accounts,
+        addresses=addresses,
+        events_pseudonymised=scrubbed,
+        mails_scrubbed=len(mails),
+    )

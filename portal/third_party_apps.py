@@ -7,6 +7,7 @@ apps.py holds one AppConfig.
 from axes.apps import AppConfig as AxesAppConfig
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.apps import DefaultConfig as TotpAppConfig
+from django_tasks_db.apps import TasksAppConfig
 
 
 class AxesConfig(AxesAppConfig):
@@ -26,3 +27,9 @@ class TotpConfig(TotpAppConfig):
         meta = self.get_model("TOTPDevice")._meta
         meta.verbose_name = _("authenticator app")
         meta.verbose_name_plural = _("authenticator apps")
+
+
+class TasksConfig(TasksAppConfig):
+    """django-tasks-db's task rows, as the admin shows them."""
+
+    verbose_name = _("Background tasks")

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from . import outbox
 from .audit import Action, record
 from .models import EmailCode
 
@@ -87,14 +86,14 @@ def code_send(*, user, purpose: str) -> Sending:
         EmailCode.objects.filter(user=user, created_at__lt=now - KEEP).delete()
         EmailCode.objects.filter(user=user, status=Status.ACTIVE).update(status=Status.REPLACED)
         code = f"{secrets.randbelow(10**6):06d}"
-        EmailCode.objects.create(
+        email_code = EmailCode.objects.create(
             user=user,
             purpose=purpose,
             code_hash=_hash(user, purpose, code),
             expires_at=now + timedelta(seconds=settings.TWO_FACTOR_EMAIL_CODE_SECONDS),
         )
         record(actor=user, subject=user, action=Action.SIGN_IN_CODE_SENT, note=purpose)
-        transaction.on_commit(lambda: _mail(user=user, purpose=purpose, code=code))
+        _queue_mail(user=user, purpose=purpose, code=code, key=f"email-code:{email_code.pk}")
     return Sending(sent=True)
 
 
@@ -133,7 +132,7 @@ def masked_address(address: str) -> str:
     return f"{local[:1]}…@{domain}"
 
 
-def _mail(*, user, purpose: str, code: str) -> None:
+def _queue_mail(*, user, purpose: str, code: str, key: str) -> None:
     context = {
         "user": user,
         "code": code,
@@ -141,7 +140,17 @@ def _mail(*, user, purpose: str, code: str) -> None:
         "minutes": settings.TWO_FACTOR_EMAIL_CODE_SECONDS // 60,
         "reset_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("password_reset"),
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("registration/twofactor_email_subject.txt", context).strip()
-        body = render_to_string("registration/twofactor_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    subject, body = outbox.compose("registration/twofactor_email", context)
+    outbox.queue(
+        outbox.Mail(
+            key=key,
+            kind="sign-in-code",
+            to=[user.email],
+            subject=subject,
+            body=body,
+            topic=f"user:{user.pk}",
+            label=user.get_username(),
+            secret=True,
+        ),
+        actor=user,
+    )

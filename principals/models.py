@@ -309,9 +309,11 @@ class Invitation(models.Model):
 
 
 class ImportBatch(models.Model):
-    """An uploaded register file kept server-side between the dry run and the confirmation."""
+    """An uploaded register file kept in the database between the dry run and the confirmation,
+    so every app server and worker reads the same file; a worker checks it and applies it."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
         PLANNED = "planned", _("Checked, not yet imported")
         APPLIED = "applied", _("Imported")
         FAILED = "failed", _("Not imported")
@@ -333,6 +335,16 @@ class ImportBatch(models.Model):
     report = models.JSONField(_("report"), default=dict)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    # The latest background job for the file (its check, then its import): the page shows it,
+    # and a second confirmation is refused while it is queued or running.
+    job = models.ForeignKey(
+        "portal.Job",
+        verbose_name=_("latest job"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("import")

@@ -1,7 +1,8 @@
 """Writes for principals: contact details, invitations, memberships and register imports.
 
 Each function is one transaction that validates, saves and records an audit event; e-mail is
-sent only after the transaction commits.
+queued in the same transaction (portal/outbox.py) and sent by a worker. A register file is
+checked and applied by a worker too (principals/tasks.py), as a job its uploader follows.
 """
 
 from typing import Any
@@ -9,15 +10,17 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal import jobs, outbox
 from portal.audit import Action, diff, record, snapshot
 from portal.concurrency import lock_if_unchanged
+from portal.models import Job
+from portal.permissions import MANAGE_PRINCIPALS
 
 from . import importer
 from .models import ImportBatch, Invitation, Membership, Principal, hash_token
@@ -54,10 +57,34 @@ def principal_update_contact(
 # ----------------------------------------------------------------------------- invitations
 
 
-def _send(to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+def _queue_mail(
+    *,
+    key: str,
+    kind: str,
+    principal: Principal,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    actor,
+    secret: bool = False,
+) -> None:
+    """One message about `principal`, in Swedish, queued in the caller's transaction."""
     with translation.override(settings.LANGUAGE_CODE):
         body = render_to_string(template, {**context, "base_url": settings.PORTAL_BASE_URL})
-        send_mail(subject, body, None, [to])
+    outbox.queue(
+        outbox.Mail(
+            key=key,
+            kind=kind,
+            to=[to],
+            subject=subject,
+            body=body,
+            topic=f"principal:{principal.pk}",
+            label=principal.name,
+            secret=secret,
+        ),
+        actor=actor,
+    )
 
 
 def _accept_url(token: str) -> str:
@@ -97,13 +124,23 @@ def invitation_create(
                 action=Action.MEMBER_ADDED,
                 note=f"{email} ({_role_label(role)})",
             )
-            context = {"principal": principal, "role": _role_label(role)}
-            context["url"] = _principal_url(principal)
-            subject = _("You have been given access to %(name)s in Skoldigistöd") % {
-                "name": principal.name
-            }
-            transaction.on_commit(
-                lambda: _send(email, subject, "principals/email/member_added.txt", context)
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = _("You have been given access to %(name)s in Skoldigistöd") % {
+                    "name": principal.name
+                }
+            _queue_mail(
+                key=f"membership:{membership.pk}:added",
+                kind="member_added",
+                principal=principal,
+                to=email,
+                subject=subject,
+                template="principals/email/member_added.txt",
+                context={
+                    "principal": principal,
+                    "role": Membership.Role(role).label,
+                    "url": _principal_url(principal),
+                },
+                actor=actor,
             )
             return membership
         if principal.invitations.pending().filter(email__iexact=email).exists():
@@ -121,20 +158,32 @@ def invitation_create(
             action=Action.INVITED,
             note=f"{email} ({_role_label(role)})",
         )
-        _mail_invitation(invitation, token)
+        _mail_invitation(invitation, token, actor=actor)
         return invitation
 
 
-def _mail_invitation(invitation: Invitation, token: str) -> None:
-    context = {
-        "principal": invitation.principal,
-        "role": _role_label(invitation.role),
-        "url": _accept_url(token),
-        "expires_at": invitation.expires_at,
-    }
-    subject = _("Invitation to %(name)s in Skoldigistöd") % {"name": invitation.principal.name}
-    email = invitation.email
-    transaction.on_commit(lambda: _send(email, subject, "principals/email/invitation.txt", context))
+def _mail_invitation(invitation: Invitation, token: str, *, actor) -> None:
+    """The link, queued as its own message: each new token (a resend) is a new message."""
+    principal = invitation.principal
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Invitation to %(name)s in Skoldigistöd") % {"name": principal.name}
+    _queue_mail(
+        # The hash's prefix names the token without revealing it.
+        key=f"invitation:{invitation.pk}:{invitation.token_hash[:16]}",
+        kind="invitation",
+        principal=principal,
+        to=invitation.email,
+        subject=subject,
+        template="principals/email/invitation.txt",
+        context={
+            "principal": principal,
+            "role": Membership.Role(invitation.role).label,
+            "url": _accept_url(token),
+            "expires_at": invitation.expires_at,
+        },
+        actor=actor,
+        secret=True,  # the link lets whoever holds it join the organisation
+    )
 
 
 def _pending_locked(invitation: Invitation) -> Invitation:
@@ -158,7 +207,7 @@ def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
             action=Action.INVITATION_RESENT,
             note=current.email,
         )
-        _mail_invitation(current, token)
+        _mail_invitation(current, token, actor=actor)
         return current
 
 
@@ -254,32 +303,145 @@ def membership_remove(*, membership: Membership, actor) -> None:
 def import_batch_create(
     *, actor, filename: str, content: bytes, full: bool, skip_invalid: bool
 ) -> ImportBatch:
-    """Keep the uploaded file and its dry-run report; raises ImportFileError for bad files."""
+    """Keep the uploaded file and start its check (the dry run) on a worker.
+
+    The file is kept in the database, so the worker and every app server read the same bytes;
+    the job's page shows the check, and a file that cannot be read fails it with the reason.
+    """
+    from .tasks import import_check
+
     filename = filename.replace("\x00", "")  # PostgreSQL cannot store NUL in text
-    parsed = importer.parse_bytes(content, filename)
-    plan = importer.build_plan(parsed, full=full, skip_invalid=skip_invalid)
-    return ImportBatch.objects.create(
-        uploaded_by=actor,
-        filename=filename[:255],
-        content=content,
-        full=full,
-        skip_invalid=skip_invalid,
-        report=plan.summary(),
-    )
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            uploaded_by=actor,
+            filename=filename[:255],
+            content=content,
+            full=full,
+            skip_invalid=skip_invalid,
+            status=ImportBatch.Status.CHECKING,
+        )
+        job = jobs.start(
+            task=import_check,
+            kind="principals.import_check",
+            title=_("Check of %(file)s") % {"file": batch.filename},
+            owner=actor,
+            params={"batch": str(batch.pk)},
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+    return ImportBatch.objects.defer("content").get(pk=batch.pk)
 
 
-def import_batch_apply(*, batch: ImportBatch, actor, confirm_moves: bool = False) -> ImportBatch:
+def import_batch_check(*, batch: ImportBatch) -> ImportBatch:
+    """Parse and plan an uploaded file (the dry run); nothing in the register changes.
+
+    A file that cannot be read marks the upload "not imported" with the reason and raises a
+    ValidationError with it. A file checked already is left as it is (a job delivered twice).
+    """
+    current = ImportBatch.objects.get(pk=batch.pk)
+    if current.status != ImportBatch.Status.CHECKING:
+        return current
+    error = None
+    try:
+        parsed = importer.parse_bytes(bytes(current.content), current.filename)
+        plan = importer.build_plan(parsed, full=current.full, skip_invalid=current.skip_invalid)
+    except importer.ImportFileError as file_error:
+        error = str(file_error)
+        status, report = ImportBatch.Status.FAILED, {"error": error}
+    else:
+        status, report = ImportBatch.Status.PLANNED, plan.summary()
+    with transaction.atomic():
+        updated = ImportBatch.objects.filter(
+            pk=current.pk, status=ImportBatch.Status.CHECKING
+        ).update(status=status, report=report)
+    if error is not None and updated:
+        advice = _("Nothing was changed. Correct the file and upload it again.")
+        raise ValidationError(f"{error} {advice}", code="file")
+    return ImportBatch.objects.defer("content").get(pk=current.pk)
+
+
+def import_batch_confirm(*, batch: ImportBatch, actor, confirm_moves: bool = False) -> Job:
+    """The person's "Import now": start the import on a worker and return its job.
+
+    Refused when the file is not checked and waiting, and while an import of it is queued or
+    running (a second click, another tab), so one file is applied once.
+    """
+    from .tasks import import_apply
+
+    with transaction.atomic():
+        current = (
+            ImportBatch.objects.select_for_update()
+            .select_related("job")
+            .defer("content", "job__result")
+            .get(pk=batch.pk)
+        )
+        working = current.job is not None and not current.job.finished
+        if current.status == ImportBatch.Status.CHECKING:
+            if working:
+                raise ValidationError(
+                    _("The file is still being checked. Wait until the check is done."),
+                    code="checking",
+                )
+            raise ValidationError(
+                _("The file could not be checked. Upload it again."), code="not_checked"
+            )
+        if working:
+            raise ValidationError(
+                _(
+                    "This file is already being imported. Follow the import on its page; "
+                    "it cannot be started twice."
+                ),
+                code="running",
+            )
+        if current.status != ImportBatch.Status.PLANNED:
+            raise ValidationError(_("This file has already been handled."), code="handled")
+        job = jobs.start(
+            task=import_apply,
+            kind="principals.import_apply",
+            title=_("Import of %(file)s") % {"file": current.filename},
+            owner=actor,
+            params={
+                "batch": str(current.pk),
+                "confirm_moves": bool(confirm_moves),
+                "actor": actor.pk,
+            },
+        )
+        ImportBatch.objects.filter(pk=current.pk).update(job=job)
+    return job
+
+
+def import_actor(pk) -> Any:
+    """The person who confirmed an import, as the worker acts for them (history names them);
+    refused when they may no longer import."""
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    if user is None or not user.has_perm(MANAGE_PRINCIPALS):
+        raise ValidationError(
+            _("Nothing was imported: the person who started the import may no longer import."),
+            code="actor",
+        )
+    return user
+
+
+def import_batch_apply(
+    *,
+    batch: ImportBatch,
+    actor,
+    confirm_moves: bool = False,
+    progress: importer.Progress | None = None,
+) -> ImportBatch:
     """Import a checked upload. The plan is made again now, so the result reflects today's data.
 
     Moves (an organiser's type, county or municipalities) need confirm_moves, and it covers
     only the moves the person was shown: if the new plan moves others, nothing is written and
-    the report is updated so they can look again.
+    the report is updated so they can look again. An upload imported already is left as it
+    is, so a job delivered twice imports once.
     """
     refused = None
     with transaction.atomic():
         current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if current.status == ImportBatch.Status.APPLIED:
+            return current
         if current.status != ImportBatch.Status.PLANNED:
-            raise ValidationError(_("This file has already been handled."))
+            raise ValidationError(_("This file has already been handled."), code="handled")
         shown = {item["key"] for item in current.report.get("moves", [])}
         parsed = importer.parse_bytes(bytes(current.content), current.filename)
         try:
@@ -291,6 +453,7 @@ def import_batch_apply(*, batch: ImportBatch, actor, confirm_moves: bool = False
                 skip_invalid=current.skip_invalid,
                 confirm_moves=confirm_moves,
                 confirmed_keys=shown,
+                progress=progress,
             )
         except importer.ImportRejected as rejected:
             current.status = ImportBatch.Status.FAILED

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
@@ -16,7 +17,6 @@ from portal.sections import principal_sections
 
 from . import access, exports, selectors, services
 from .forms import AcceptInvitationForm, ContactForm, ImportUploadForm, InvitationForm
-from .importer import ImportFileError
 from .models import ImportBatch, Invitation, Membership, Principal, SchoolUnit
 
 PAGE_SIZE = 50
@@ -268,40 +268,45 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            batch = services.import_batch_create(
-                actor=request.user,
-                filename=upload.name,
-                content=upload.read(),
-                full=form.cleaned_data["full"],
-                skip_invalid=form.cleaned_data["skip_invalid"],
-            )
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-        else:
-            return redirect("principals:import-detail", pk=batch.pk)
+        batch = services.import_batch_create(
+            actor=request.user,
+            filename=upload.name,
+            content=upload.read(),
+            full=form.cleaned_data["full"],
+            skip_invalid=form.cleaned_data["skip_invalid"],
+        )
+        return redirect("portal:job-detail", pk=batch.job_id)
     recent = ImportBatch.objects.filter(uploaded_by=request.user).defer("content")[:10]
     return render(request, "principals/import_form.html", {"form": form, "recent": recent})
 
 
 def _own_batch(request, pk) -> ImportBatch:
+    """The upload with its latest job, for the person who uploaded it only."""
     try:
-        return ImportBatch.objects.defer("content").get(pk=pk, uploaded_by=request.user)
+        return (
+            ImportBatch.objects.select_related("job")
+            .defer("content", "job__result")
+            .get(pk=pk, uploaded_by=request.user)
+        )
     except ImportBatch.DoesNotExist:
         raise Http404 from None
 
 
 @permission_required(MANAGE_PRINCIPALS)
+@never_cache
 def import_detail(request, pk):
     batch = _own_batch(request, pk)
     report = batch.report
+    working = batch.job is not None and not batch.job.finished
     return render(
         request,
         "principals/import_detail.html",
         {
             "batch": batch,
             "report": report,
-            "can_apply": _can_apply(batch),
+            "job": batch.job,
+            "working": working,
+            "can_apply": _can_apply(batch) and not working,
             "created": report.get("created", []),
             "changed": _labelled(report.get("changed", [])),
             "moves": _labelled(report.get("moves", [])),
@@ -336,16 +341,13 @@ def _can_apply(batch: ImportBatch) -> bool:
 @permission_required(MANAGE_PRINCIPALS)
 @require_POST
 def import_apply(request, pk):
+    """Start the import on a worker and show its job; the job links back to the result."""
     batch = _own_batch(request, pk)
     try:
-        batch = services.import_batch_apply(
+        job = services.import_batch_confirm(
             batch=batch, actor=request.user, confirm_moves=request.POST.get("confirm_moves") == "on"
         )
     except ValidationError as error:
         messages.error(request, error.messages[0])
-    else:
-        if batch.status == ImportBatch.Status.APPLIED:
-            messages.success(request, _("The import is done."))
-        else:
-            messages.error(request, _("Nothing was imported: the file has invalid records."))
-    return redirect("principals:import-detail", pk=batch.pk)
+        return redirect("principals:import-detail", pk=batch.pk)
+    return redirect("portal:job-detail", pk=job.pk)

@@ -6,18 +6,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, mailers
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from portal import audit
+from portal import audit, outbox
 from portal.audit import Action, record, record_change, snapshot
 from portal.concurrency import EditConflict
+from portal.outbox import Mail
 from principals import access
 from principals import selectors as principal_selectors
 from principals.models import Principal
@@ -523,9 +522,7 @@ def assessment_submit(
                 "version": [None, submission],
             },
         )
-        transaction.on_commit(
-            lambda: _send_receipt(assessment=assessment, version=version, submission=submission)
-        )
+        _queue_receipt(assessment=assessment, version=version, submission=submission, actor=actor)
     return version
 
 
@@ -547,7 +544,7 @@ def assessment_return(*, assessment: Assessment, comment: str, actor) -> Assessm
         assessment.version += 1
         assessment.save()
         record(actor=actor, subject=assessment, action=Action.RETURNED, note=comment)
-        transaction.on_commit(lambda: _send_returned(assessment=assessment, comment=comment))
+        _queue_returned(assessment=assessment, comment=comment, actor=actor)
     return assessment
 
 
@@ -558,17 +555,23 @@ def _url(name: str, **kwargs) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
 
 
-def _mail(template: str, context: dict, recipients: list[str]) -> EmailMessage:
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"readiness/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"readiness/email/{template}.txt", context)
-    return EmailMessage(subject, body, None, recipients)
+def _mail(template: str, context: dict, *, key: str, to: list[str], principal, round_pk) -> Mail:
+    subject, body = outbox.compose(f"readiness/email/{template}", context)
+    return Mail(
+        key=key,
+        kind=f"readiness-{template}",
+        to=to,
+        subject=subject,
+        body=body,
+        topic=f"round:{round_pk}",
+        label=str(principal),
+    )
 
 
-def _send_receipt(*, assessment: Assessment, version: AssessmentVersion, submission: int) -> None:
+def _queue_receipt(
+    *, assessment: Assessment, version: AssessmentVersion, submission: int, actor
+) -> None:
     recipients = principal_selectors.active_editor_emails(assessment.principal)
-    if not recipients:
-        return
     context = {
         "assessment": assessment,
         "version": version,
@@ -580,13 +583,21 @@ def _send_receipt(*, assessment: Assessment, version: AssessmentVersion, submiss
             number=submission,
         ),
     }
-    mailers.default.send_messages([_mail("receipt", context, recipients)])
+    outbox.queue(
+        _mail(
+            "receipt",
+            context,
+            key=f"receipt:{version.pk}",
+            to=recipients,
+            principal=assessment.principal,
+            round_pk=assessment.round_id,
+        ),
+        actor=actor,
+    )
 
 
-def _send_returned(*, assessment: Assessment, comment: str) -> None:
+def _queue_returned(*, assessment: Assessment, comment: str, actor) -> None:
     recipients = principal_selectors.active_editor_emails(assessment.principal)
-    if not recipients:
-        return
     context = {
         "assessment": assessment,
         "comment": comment,
@@ -596,7 +607,18 @@ def _send_returned(*, assessment: Assessment, comment: str) -> None:
             round_pk=assessment.round_id,
         ),
     }
-    mailers.default.send_messages([_mail("returned", context, recipients)])
+    outbox.queue(
+        _mail(
+            "returned",
+            context,
+            # The assessment's version moves with every change, so each return is its own.
+            key=f"returned:{assessment.pk}:{assessment.version}",
+            to=recipients,
+            principal=assessment.principal,
+            round_pk=assessment.round_id,
+        ),
+        actor=actor,
+    )
 
 
 @dataclass
@@ -613,7 +635,9 @@ class ReminderResult:
 def reminders_send(*, reporting_round: ReportingRound, actor, now=None) -> ReminderResult:
     """One e-mail per organiser that has not submitted; none to one reminded in the last 24 h.
 
-    The round row is locked so two runs at once (a click and the cron job) cannot both send.
+    The reminders and their messages are written in one transaction, and a worker sends the
+    messages (portal/outbox.py); the round page shows how their delivery went. The round row
+    is locked so two runs at once (a click and the cron job) cannot both remind.
     """
     now = now or timezone.now()
     result = ReminderResult()
@@ -635,27 +659,37 @@ def reminders_send(*, reporting_round: ReportingRound, actor, now=None) -> Remin
             )
             for principal, recipients in plan.targets
         ]
-        result.sent = Reminder.objects.bulk_create(reminders)
+        result.sent = Reminder.objects.bulk_create(reminders, batch_size=1000)
         names = {principal.pk: principal for principal, _recipients in plan.targets}
-        for reminder in result.sent:
-            record(
-                actor=actor,
-                subject=reporting_round,
-                action=Action.REMINDER_SENT,
-                note=f"{names[reminder.principal_id]}: {', '.join(reminder.recipients)}",
-            )
-        messages = []
-        for reminder in result.sent:
-            context = {
-                "round": reporting_round,
-                "principal": names[reminder.principal_id],
-                "url": _url(
-                    "readiness:assessment-detail",
-                    principal_pk=reminder.principal_id,
+        audit.record_each(
+            actor=actor,
+            subject=reporting_round,
+            action=Action.REMINDER_SENT,
+            notes=[
+                f"{names[reminder.principal_id]}: {', '.join(reminder.recipients)}"
+                for reminder in result.sent
+            ],
+        )
+        outbox.queue(
+            *(
+                _mail(
+                    "reminder",
+                    {
+                        "round": reporting_round,
+                        "principal": names[reminder.principal_id],
+                        "url": _url(
+                            "readiness:assessment-detail",
+                            principal_pk=reminder.principal_id,
+                            round_pk=reporting_round.pk,
+                        ),
+                    },
+                    key=f"reminder:{reminder.pk}",
+                    to=reminder.recipients,
+                    principal=names[reminder.principal_id],
                     round_pk=reporting_round.pk,
-                ),
-            }
-            messages.append(_mail("reminder", context, reminder.recipients))
-        if messages:
-            transaction.on_commit(lambda: mailers.default.send_messages(messages))
+                )
+                for reminder in result.sent
+            ),
+            actor=actor,
+        )
     return result

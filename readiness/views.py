@@ -6,18 +6,18 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from portal import spreadsheets
+from portal import jobs, outbox, spreadsheets
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
 from principals import access
 from principals.models import Principal
 
-from . import exports, selectors, services
+from . import exports, selectors, services, tasks
 from .forms import (
     ExtendForm,
     FrameworkCopyForm,
@@ -183,15 +183,25 @@ def assessment_export_csv(request, principal_pk, round_pk):
     return _attachment(response, principal, reporting_round, "csv")
 
 
+@require_POST
 @login_required
 def assessment_export_pdf(request, principal_pk, round_pk):
+    """The PDF is made by a worker; the person follows it on the job page."""
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
-    assessment = selectors.assessment_for(principal, reporting_round)
-    pdf = exports.assessment_pdf(
-        principal=principal, reporting_round=reporting_round, assessment=assessment
+    job = jobs.start(
+        task=tasks.assessment_pdf,
+        kind="readiness-answers-pdf",
+        title=_("Answers of %(principal)s in %(round)s (PDF)")
+        % {"principal": principal, "round": reporting_round.name},
+        owner=request.user,
+        params={
+            "principal": principal.pk,
+            "round": reporting_round.pk,
+            "actor": request.user.pk,
+            "language": translation.get_language(),
+        },
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    return _attachment(response, principal, reporting_round, "pdf")
+    return redirect("portal:job-detail", pk=job.pk)
 
 
 @require_POST
@@ -293,6 +303,7 @@ def round_detail(request, pk):
             "states": dict(Assessment.State.choices),
             "can_manage": request.user.has_perm(MANAGE_ROUNDS),
             "extend_form": ExtendForm(),
+            "delivery": outbox.summary(f"round:{reporting_round.pk}"),
         },
     )
 
@@ -373,23 +384,14 @@ def round_remind(request, pk):
             cancel=reverse("readiness:round-detail", args=[pk]),
             warning=False,
         )
-    try:
-        result = services.reminders_send(reporting_round=reporting_round, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        text = _("Reminders were sent to %(organisers)s (%(recipients)s).") % {
-            "organisers": _organisers(len(result.sent)),
-            "recipients": _recipients(result.recipient_count),
-        }
-        if result.skipped_recent:
-            text += " " + _(
-                "%(n)s were not reminded again: they got a reminder less than 24 hours ago."
-            ) % {"n": result.skipped_recent}
-        if result.skipped_no_address:
-            text += " " + _("%(n)s have no e-mail address.") % {"n": result.skipped_no_address}
-        messages.success(request, text)
-    return redirect("readiness:round-detail", pk=pk)
+    job = jobs.start(
+        task=tasks.send_reminders,
+        kind="readiness-reminders",
+        title=_("Reminders in %(name)s") % {"name": reporting_round.name},
+        owner=request.user,
+        params={"round": reporting_round.pk, "actor": request.user.pk},
+    )
+    return redirect("portal:job-detail", pk=job.pk)
 
 
 @require_POST

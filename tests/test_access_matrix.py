@@ -119,6 +119,10 @@ def digest() -> dict[str, str]:
     return prints
 
 
+def _count(label: str) -> int:
+    return apps.get_model(label)._default_manager.count() if label else 0
+
+
 def outcome(response, url: str) -> str:
     status = response.status_code
     if status != 302:
@@ -219,6 +223,7 @@ def run(rule, world):
         client = clients.get(role) or client_for(world, role, fresh=role in used)
         clients[role] = client
         used.add(role)
+        made = _count(rule.creates)
         response = getattr(client, rule.method)(url, rule.data)
         got = outcome(response, url)
         expected = rule.expected(role, owner)
@@ -251,6 +256,12 @@ def run(rule, world):
                 mismatches.append(
                     f"{where}: the object was {'not ' if allowed else ''}removed {url}"
                 )
+        if rule.creates:
+            allowed = expected not in (LOGIN, ADMIN_LOGIN) and not expected.startswith("4")
+            if (_count(rule.creates) > made) != allowed:
+                mismatches.append(
+                    f"{where}: a {rule.creates} was {'not ' if allowed else ''}created {url}"
+                )
         if rule.method == "post" or role == "anonymous":
             clients.pop(role)  # a POST (e.g. logging out) may have changed the session
     return mismatches, known, fixed
@@ -266,7 +277,9 @@ def test_access(world, rule):
     mismatches, known, fixed = run(rule, world)
     if before is not None:
         after = digest()
-        changed = sorted(label for label in before if before[label] != after[label])
+        changed = sorted(
+            label for label in before if before[label] != after[label] and label != rule.creates
+        )
         if changed:
             mismatches.append(f"{rule.label}: the requests changed {', '.join(changed)}")
     problems = mismatches + fixed

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_otp",
     "portal.third_party_apps.TotpConfig",
+    "portal.third_party_apps.TasksConfig",
     "portal",
     "principals",
     "agreement",
@@ -98,6 +99,29 @@ DATABASES = {
     "default": pooled(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A second connection to the same database, so a job's progress is visible while its work
+    # is still in one transaction (portal/jobs.py). Tests use the default connection for it.
+    DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
+# Background work (docs/adr/0012-background-work.md): tasks are rows in the portal's own
+# database, written in the transaction of the change that causes them, and run by
+# `manage.py worker` processes (django-tasks-db; any number, on any machine).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail", "jobs"],
+    }
+}
+# How many drain tasks share a large batch of e-mail (each sends until nothing is due).
+MAIL_DRAINS = env.int("MAIL_DRAINS", default=4)
+# A temporarily refused message is tried again after this many seconds, then four times
+# longer each time (at most six hours between tries), at most this many times in all.
+MAIL_RETRY_SECONDS = env.float("MAIL_RETRY_SECONDS", default=60)
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=8)
+# A running job that has not reported for this long lost its worker and is queued again.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=10 * 60)
+JOB_MAX_ATTEMPTS = 3
 
 # CACHE_URL: locmemcache:// (default, one cache per process); in production one cache shared
 # by all workers, preferably redis://host:6379/0 (django-redis), or dbcache://cache_table

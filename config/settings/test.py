@@ -6,7 +6,19 @@ from .base import env
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Tasks run at once, in the process that enqueues them, and mail stays in memory. The real
+# processes tests/system starts (TASKS_IN_DATABASE=1) keep the database task backend, and
+# send through EMAIL_URL when it is given (the test's own SMTP server).
+_real_process = env.bool("TASKS_IN_DATABASE", default=False)
+if not (_real_process and env("EMAIL_URL", default="")):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+if not _real_process:
+    TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": TASKS["default"]["QUEUES"],  # noqa: F405
+        }
+    }
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 ALLOWED_HOSTS = ["*"]
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://testserver")
@@ -24,6 +36,7 @@ MIDDLEWARE.insert(  # noqa: F405
     "tests.browser.pages.Recorder",
 )
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["loggers"]["django.tasks"] = {"level": "WARNING"}  # noqa: F405
 # Static files come straight from the finders; there is no collectstatic in tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

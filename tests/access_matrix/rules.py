@@ -40,6 +40,7 @@ class Rule:
     covers: str = ""  # admin groups: regular expression over the pattern keys
     path: Callable | None = None  # admin groups: the representative path
     names_principal: bool = False  # the page may name the principal (e.g. to a token holder)
+    creates: str = ""  # a model an allowed request adds a row to (a job), and nothing else
 
     @property
     def label(self) -> str:
@@ -84,6 +85,7 @@ PRINCIPAL_VIEW = expect(organiser=(OK, NOT_FOUND), government=NOT_FOUND)
 PRINCIPAL_EDIT = expect(reader=(FORBIDDEN, NOT_FOUND), editor=(OK, NOT_FOUND), government=NOT_FOUND)
 # An organiser's own answers: members and programme staff; the Government never (403).
 ANSWERS_VIEW = expect(organiser=(OK, NOT_FOUND))
+OWNER_ONLY = expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND)
 
 
 def pk(key):
@@ -159,6 +161,23 @@ RULES = [
     Rule("portal:government-home", PROGRAMME_READ),
     Rule("portal:accessibility", EVERYONE),
     Rule("portal:healthz", EVERYONE),
+    Rule("portal:job-list", LOGGED_IN),
+    # A job and its file are its owner's only; the matrix's job belongs to someone else.
+    Rule(
+        "portal:job-detail",
+        expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND),
+        args=pk("job"),
+    ),
+    Rule(
+        "portal:job-state",
+        expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND),
+        args=pk("job"),
+    ),
+    Rule(
+        "portal:job-file",
+        expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND),
+        args=pk("job"),
+    ),
     # ---------------------------------------------------------------- principals
     Rule("principals:home", expect(organiser=REDIRECT, government=OK)),
     Rule("principals:principal-list", STAFF_ONLY),
@@ -331,7 +350,15 @@ RULES = [
     Rule("readiness:assessment-history", ANSWERS_VIEW, args=assessment, scoped=True),
     Rule("readiness:assessment-action-plan", ANSWERS_VIEW, args=assessment, scoped=True),
     Rule("readiness:assessment-export-csv", ANSWERS_VIEW, args=assessment, scoped=True),
-    Rule("readiness:assessment-export-pdf", ANSWERS_VIEW, args=assessment, scoped=True),
+    # Starts a job that makes the PDF (the job page is its owner's only: portal rules).
+    Rule(
+        "readiness:assessment-export-pdf",
+        expect(organiser=(REDIRECT, NOT_FOUND), staff=REDIRECT),
+        args=assessment,
+        method="post",
+        scoped=True,
+        creates="portal.Job",
+    ),
     # Without a comment the return is refused; the round permission is checked first.
     Rule("readiness:assessment-return", STAFF_POST, args=assessment, method="post", scoped=True),
     # ---------------------------------------------------------------- reporting: dashboards

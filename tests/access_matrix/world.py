@@ -8,6 +8,7 @@ a published framework, an applied import, a revoked invitation, a fixed report s
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -219,6 +220,20 @@ def _device(world: World) -> None:
     # Owned by a user outside the matrix, so no role in it is asked for a second factor.
     world.objects["totp_device"] = TOTPDevice.objects.create(
         user=world.objects["device_owner"], name="Matrisenhet", confirmed=False
+    )
+    # A finished job with a file, owned by the same outsider: no role in the matrix sees it.
+    from portal.models import Job
+
+    data = b"a;b\r\n"
+    world.objects["job"] = Job.objects.create(
+        kind="matrix",
+        title="Matrisjobb",
+        owner=world.objects["device_owner"],
+        status=Job.Status.DONE,
+        result_name="matris.csv",
+        result_type="text/csv",
+        result=data,
+        result_sha256=hashlib.sha256(data).hexdigest(),
     )
 
 

@@ -53,6 +53,13 @@ def test_staff_invite_a_user_who_sets_a_password_and_sees_only_their_organisatio
     expect(page.get_by_role("heading", level=1)).to_have_text("Länken fungerar inte")
 
 
+def open_result(page) -> None:
+    """On a job's page (the check or the import of a file, done by a worker), follow the link
+    to the import's page."""
+    expect(page).to_have_url(re.compile(r"/jobb/[0-9a-f-]+/$"))
+    page.locator('a[href^="/huvudman/import/"]').click()
+
+
 def test_staff_import_a_file_through_the_browser(page, live_server, staff, browser_login):
     from pathlib import Path
 
@@ -61,10 +68,28 @@ def test_staff_import_a_file_through_the_browser(page, live_server, staff, brows
     page.goto(f"{live_server.url}/huvudman/import/")
     page.get_by_label("Fil från Skolverkets skolenhetsregister").set_input_files(str(fixture))
     page.get_by_role("button", name="Kontrollera filen").click()
+    open_result(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kontroll före import")
     page.get_by_role("button", name="Importera nu").click()
+    open_result(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Resultat av importen")
     expect(page.get_by_role("table", name="Skapade poster")).to_contain_text("Friskolan Test AB")
+
+
+def test_a_file_that_cannot_be_read_gets_its_reason_on_the_jobs_page(
+    page, live_server, staff, browser_login, tmp_path
+):
+    from principals.models import Principal
+
+    broken = tmp_path / "register.json"
+    broken.write_bytes(b'{"organizers": [')
+    browser_login(page, staff)
+    page.goto(f"{live_server.url}/huvudman/import/")
+    page.get_by_label("Fil från Skolverkets skolenhetsregister").set_input_files(str(broken))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page).to_have_url(re.compile(r"/jobb/[0-9a-f-]+/$"))
+    expect(page.get_by_text("register.json är inte giltig JSON")).to_be_visible()
+    assert not Principal.objects.exists()
 
 
 def test_staff_confirm_moves_with_the_extra_check_box(
@@ -100,6 +125,7 @@ def test_staff_confirm_moves_with_the_extra_check_box(
     page.goto(f"{live_server.url}/huvudman/import/")
     page.get_by_label("Fil från Skolverkets skolenhetsregister").set_input_files(str(moves))
     page.get_by_role("button", name="Kontrollera filen").click()
+    open_result(page)
     expect(page.get_by_role("heading", name="Huvudmän som flyttas")).to_be_visible()
     expect(page.get_by_role("table", name="Huvudmän som flyttas")).to_contain_text("Sundsvall")
     page.get_by_role("button", name="Importera nu").click()  # the browser asks for the box
@@ -107,6 +133,7 @@ def test_staff_confirm_moves_with_the_extra_check_box(
     assert Principal.objects.get(organisation_number="559900-0014").county is None
     page.get_by_label("Jag bekräftar att 1 huvudman flyttas enligt listan").check()
     page.get_by_role("button", name="Importera nu").click()
+    open_result(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Resultat av importen")
     assert Principal.objects.get(organisation_number="559900-0014").county.code == "22"
 
@@ -124,10 +151,41 @@ def test_staff_see_hostile_values_per_record_and_import_the_valid_ones(
     page.get_by_label("Fil från Skolverkets skolenhetsregister").set_input_files(str(fixture))
     page.get_by_label("Importera de giltiga posterna även om några är felaktiga").check()
     page.get_by_role("button", name="Kontrollera filen").click()
+    open_result(page)
     rejected = page.get_by_role("table", name="Avvisade poster")
     expect(rejected).to_contain_text("Ska vara text, inte en lista.")
     expect(rejected).to_contain_text("Inte ett kalenderdatum")
     expect(rejected).to_contain_text("För långt: 45 tecken, högst 40 får plats.")
     page.get_by_role("button", name="Importera nu").click()
+    open_result(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Resultat av importen")
     assert list(Principal.objects.values_list("name", flat=True)) == ["Giltig AB"]
+
+
+def test_the_import_page_follows_a_check_that_waits_for_a_worker(
+    page, live_server, staff, browser_login, settings
+):
+    from pathlib import Path
+
+    from principals import tasks
+    from principals.models import ImportBatch
+
+    settings.TASKS = {  # tasks wait in the database; the test plays the worker
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "mail", "jobs"],
+        }
+    }
+    fixture = Path(__file__).parent.parent / "principals" / "fixtures" / "organizers.json"
+    browser_login(page, staff)
+    page.goto(f"{live_server.url}/huvudman/import/")
+    page.get_by_label("Fil från Skolverkets skolenhetsregister").set_input_files(str(fixture))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page).to_have_url(re.compile(r"/jobb/[0-9a-f-]+/$"))
+    batch = ImportBatch.objects.get()
+    page.goto(f"{live_server.url}/huvudman/import/{batch.pk}/")  # someone who left comes back
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Filen kontrolleras")
+    expect(page.get_by_role("link", name="Visa jobbets sida")).to_be_visible()
+    tasks.import_check.call(str(batch.job_id))  # a worker takes the job
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kontroll före import")
+    expect(page.get_by_role("button", name="Importera nu")).to_be_visible()

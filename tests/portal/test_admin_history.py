@@ -54,8 +54,9 @@ PASSWORD_HASH_MARKS = ("md5$", "pbkdf2_", "argon2", "bcrypt", "scrypt")
 def _extras(world) -> None:
     """Rows the access matrix's world has no need of, so every registered model has one."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
-    from portal.models import DemoDataset
+    from portal.models import DemoDataset, Job, OutgoingMail
     from readiness.models import Reminder
     from reporting.models import ReportReminder
     from tests.agreement.factories import (
@@ -80,6 +81,22 @@ def _extras(world) -> None:
     )
     AccessLog.objects.create(username="inloggad", **login)
     AccessFailureLog.objects.create(username="utelast", locked_out=True, **login)
+    OutgoingMail.objects.create(
+        key="admin-test",
+        kind="test",
+        to=["a@example.se"],
+        subject="Ämne",
+        body="Text",
+        status=OutgoingMail.Status.SENT,
+    )
+    Job.objects.create(kind="test", title="Ett jobb", owner=world.users["staff"])
+    DBTaskResult.objects.create(
+        task_path="portal.tasks.deliver_mail",
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        queue_name="mail",
+        run_after=get_date_max(),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -158,3 +158,32 @@ def test_invitations_to_the_address_are_exported_and_erased(principal_a):
     assert invitation.email.endswith("@raderad.invalid")
     reprs = " ".join(AuditEvent.objects.values_list("object_repr", flat=True))
     assert "ny.person" not in reprs
+
+
+def test_mail_to_the_address_is_exported_and_kept_without_the_person(person):
+    from portal import outbox
+    from portal.models import OutgoingMail
+
+    outbox.queue(
+        outbox.Mail(
+            key="pd-1",
+            kind="test",
+            to=[person.email, "kollega@kommun.example.se"],
+            subject="Påminnelse till Anna Andersson",
+            body="Hej Anna Andersson!",
+            label="Anna Andersson",
+        ),
+        outbox.Mail(key="pd-2", kind="test", to=["annan@example.se"], subject="S", body="B"),
+    )
+    data = json.loads(run("export", "--email", person.email.upper()))
+    [mail] = data["e_mail_to_the_address"]
+    assert mail["subject"] == "Påminnelse till Anna Andersson" and mail["status"] == "Skickad"
+    output = run("erase", "--email", person.email)
+    assert "E-mail records scrubbed: 1" in output
+    person.refresh_from_db()
+    kept = OutgoingMail.objects.get(key="pd-1")
+    # The account's pseudonym, as in the history.
+    assert kept.to == [person.username, "kollega@kommun.example.se"]
+    assert "Anna" not in kept.subject + kept.label and kept.body == ""
+    assert kept.status == OutgoingMail.Status.SENT
+    assert OutgoingMail.objects.get(key="pd-2").to == ["annan@example.se"]

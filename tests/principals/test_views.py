@@ -13,6 +13,7 @@ from portal.models import AuditEvent
 from principals.models import ImportBatch, Invitation, Membership, Principal, SchoolUnit
 from tests.portal.factories import UserFactory
 from tests.principals.factories import MembershipFactory, PrincipalFactory, SchoolUnitFactory
+from tests.principals.importing import follow, job_of, post_file
 
 pytestmark = pytest.mark.django_db
 
@@ -295,6 +296,55 @@ def test_resend_gives_a_new_link_and_the_old_one_stops_working(
     assert client.get(new).status_code == 200
 
 
+def test_invitation_mail_is_a_delivery_record_sent_once_per_link(login, staff, principal_a):
+    from portal import outbox
+    from portal.models import OutgoingMail
+
+    client = login(staff)
+    invite(client, principal_a)
+    invitation = Invitation.objects.get()
+    first = OutgoingMail.objects.get()
+    assert first.key == f"invitation:{invitation.pk}:{invitation.token_hash[:16]}"
+    assert (first.kind, first.status, first.to) == ("invitation", "sent", [invitation.email])
+    assert (first.topic, first.label) == (f"principal:{principal_a.pk}", "Huvudman A")
+    assert first.secret and first.body == ""  # the link is not kept once it was handed over
+    assert first.created_by_label == staff.get_full_name()
+    assert first.subject == mail.outbox[0].subject == "Inbjudan till Huvudman A i Skoldigistöd"
+    # The same link queued again (a retried task) is the same message: nothing more is sent.
+    again = outbox.Mail(key=first.key, kind="invitation", to=first.to, subject="x", body="y")
+    assert outbox.queue(again) == 0
+    client.post(reverse("principals:invitation-resend", args=[invitation.pk]))
+    invitation.refresh_from_db()
+    second = OutgoingMail.objects.exclude(pk=first.pk).get()
+    assert second.key == f"invitation:{invitation.pk}:{invitation.token_hash[:16]}" != first.key
+    assert second.status == "sent"
+    assert len(mail.outbox) == 2
+    assert link_from_mail(mail.outbox[0]) != link_from_mail(mail.outbox[1])
+
+
+def test_mail_to_an_existing_member_keeps_its_text(login, staff, principal_a):
+    from portal.models import OutgoingMail
+
+    UserFactory(email="finns@example.se")
+    invite(login(staff), principal_a, email="finns@example.se", role="reader")
+    membership = Membership.objects.get(principal=principal_a)
+    message = OutgoingMail.objects.get()
+    assert (message.key, message.kind) == (f"membership:{membership.pk}:added", "member_added")
+    assert (message.status, message.secret) == ("sent", False)
+    assert "Läsare" in message.body and message.body == mail.outbox[0].body
+
+
+def test_invitation_mail_is_in_swedish_whatever_language_the_staff_member_reads(
+    login, staff, principal_a, settings
+):
+    client = login(staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    invite(client, principal_a, role="reader")
+    message = mail.outbox[0]
+    assert message.subject == "Inbjudan till Huvudman A i Skoldigistöd"
+    assert "som Läsare" in message.body
+
+
 def test_revoked_and_expired_links_do_not_work(client, login, staff, principal_a):
     staff_client = login(staff)
     invite(staff_client, principal_a, email="a@example.se")
@@ -360,8 +410,7 @@ def test_staff_remove_a_member_with_history(login, staff, editor_a, principal_a)
 
 def upload(client, fixture_path, name, **options):
     with open(fixture_path(name), "rb") as fh:
-        data = {"file": SimpleUploadedFile(name, fh.read()), **options}
-    return client.post(reverse("principals:import-upload"), data)
+        return post_file(client, name, fh.read(), **options)
 
 
 def test_upload_shows_dry_run_then_confirm_imports(login, staff, fixture_path):
@@ -369,30 +418,32 @@ def test_upload_shows_dry_run_then_confirm_imports(login, staff, fixture_path):
     assert client.get(reverse("principals:import-upload")).status_code == 200
     response = upload(client, fixture_path, "organizers.json")
     batch = ImportBatch.objects.get()
-    assert response["Location"] == reverse("principals:import-detail", args=[batch.pk])
-    page = client.get(response["Location"]).text
+    assert job_of(response).result_url == reverse("principals:import-detail", args=[batch.pk])
+    page = follow(client, response)
     assert "Kontroll före import" in page
     assert "Testkommun Sundsvall" in page
     assert "website" in page  # skipped field reported
     assert Principal.objects.count() == 0
     response = client.post(reverse("principals:import-apply", args=[batch.pk]))
     assert Principal.objects.count() == 3
-    page = client.get(response["Location"]).text
+    page = follow(client, response)
     assert "Resultat av importen" in page
     assert AuditEvent.objects.filter(action="imported", actor=staff).count() == 3
     # a second confirmation does nothing
-    client.post(reverse("principals:import-apply", args=[batch.pk]))
+    response = client.post(reverse("principals:import-apply", args=[batch.pk]), follow=True)
+    assert "Den här filen är redan hanterad." in response.text
     assert AuditEvent.objects.filter(action="imported").count() == 3
 
 
 def test_upload_with_invalid_records_cannot_be_applied_all_or_nothing(login, staff, fixture_path):
     client = login(staff)
     response = upload(client, fixture_path, "invalid_records.json")
-    page = client.get(response["Location"]).text
+    page = follow(client, response)
     assert "Importera nu" not in page
     assert "Okänd kommunkod." in page
     batch = ImportBatch.objects.get()
-    client.post(reverse("principals:import-apply", args=[batch.pk]))
+    response = client.post(reverse("principals:import-apply", args=[batch.pk]))
+    assert "Ingenting importerades: filen har felaktiga poster." in follow(client, response)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED
     assert Principal.objects.count() == 0
@@ -402,12 +453,12 @@ def test_upload_skip_invalid_and_full_import(login, staff, fixture_path):
     client = login(staff)
     response = upload(client, fixture_path, "invalid_records.json", skip_invalid="on")
     batch = ImportBatch.objects.get()
-    assert "Importera nu" in client.get(response["Location"]).text
+    assert "Importera nu" in follow(client, response)
     client.post(reverse("principals:import-apply", args=[batch.pk]))
     assert Principal.objects.count() == 1
     PrincipalFactory(name="Saknas AB")
     response = upload(client, fixture_path, "organizers.json", full="on")
-    page = client.get(response["Location"]).text
+    page = follow(client, response)
     assert "Saknas AB" in page and "Poster markerade som inaktiva" in page
 
 
@@ -424,9 +475,11 @@ def test_upload_rejects_wrong_type_too_large_and_malformed_files(
     response = upload(client, fixture_path, "organizers.json")
     assert "Filen är för stor" in response.text
     monkeypatch.undo()
+    assert ImportBatch.objects.count() == 0  # refused by the form: nothing kept, no job
     response = upload(client, fixture_path, "malformed.json")
-    assert "är inte giltig JSON" in response.text
-    assert ImportBatch.objects.count() == 0
+    assert "är inte giltig JSON" in follow(client, response)
+    assert ImportBatch.objects.get().status == ImportBatch.Status.FAILED
+    assert Principal.objects.count() == 0
 
 
 def test_another_staff_members_upload_is_404(login, staff, fixture_path):

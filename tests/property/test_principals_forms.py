@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils.html import escape
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -164,6 +165,10 @@ def test_import_upload_and_apply(client, staff, content, name, full):
             return
         batch = ImportBatch.objects.get()
         assert counts()["principals.Principal"] == before["principals.Principal"]
+        assert batch.job.finished  # the check ran on the (immediate) worker
+        if batch.status == ImportBatch.Status.FAILED:  # the file could not be read
+            page = client.get(response["Location"]).content.decode()
+            assert batch.job.error and escape(batch.report["error"]) in page
         response = client.post(reverse("principals:import-apply", args=[batch.pk]))
         assert response.status_code == 302
         batch.refresh_from_db()

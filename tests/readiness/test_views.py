@@ -6,8 +6,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.models import AuditEvent, OutgoingMail
 from readiness.models import Assessment, AssessmentVersion, Reminder
+from tests.jobs import job_download
 from tests.principals.factories import MembershipFactory, PrincipalFactory
 
 from .conftest import (
@@ -369,7 +370,8 @@ def test_the_pdf_names_the_submission_by_its_number(
 
     login(editor_a)
     fill_in(client, principal_a, open_round, complete_answers(framework), submit=True)
-    pdf = client.get(url("assessment-export-pdf", principal_a, open_round)).content
+    pdf = job_download(client, client.post(url("assessment-export-pdf", principal_a, open_round)))
+    pdf = pdf.content
     text = subprocess.run([pdftotext, "-", "-"], input=pdf, capture_output=True, check=True)
     assert "Version 1, inskickad av" in text.stdout.decode()
 
@@ -463,8 +465,10 @@ def test_csv_and_pdf_downloads(client, login, principal_a, reader_a, open_round,
     assert lines[0].startswith("Område;Kod;Fråga;Svar;Kommentar")
     assert len(lines) == 29
     assert "Påbörjad" in text
-    response = client.get(url("assessment-export-pdf", principal_a, open_round))
+    started = client.post(url("assessment-export-pdf", principal_a, open_round))
+    response = job_download(client, started)
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].endswith('.pdf"')
     assert response.content.startswith(b"%PDF")
     info = subprocess.run(
         ["pdfinfo", "-"], input=response.content, capture_output=True, check=True
@@ -596,8 +600,14 @@ def test_reminders_are_confirmed_first_with_the_number_of_organisers_and_recipie
     assert not AuditEvent.objects.filter(action="reminder_sent").exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(remind, {"confirm": "1"}, follow=True)
-    assert "Påminnelser skickades till 2 huvudmän (3 mottagare)." in response.content.decode()
+    job_page = response.redirect_chain[-1][0]
+    assert job_page.startswith("/jobb/")
+    html = response.content.decode()
+    assert "Påminnelser till 2 huvudmän (3 mottagare) har köats för utskick." in html
     assert len(mail.outbox) == 2
+    assert sorted(OutgoingMail.objects.values_list("status", flat=True)) == ["sent", "sent"]
+    html = client.get(reverse("readiness:round-detail", args=[open_round.pk])).content.decode()
+    assert "E-post om omgången" in html
     html = client.post(remind).content.decode()  # within 24 hours: nobody left to remind
     assert "Ingen huvudman ska påminnas just nu." in html
     assert "Hoppas över: 2 huvudmän som fick en påminnelse för mindre än ett dygn sedan." in html

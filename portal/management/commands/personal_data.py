@@ -42,4 +42,5 @@ class Command(BaseCommand):
         for erased in erasure.addresses:
             self.stdout.write(f"Erased {erased.field} of {erased.record_type} {erased.pk}")
         self.stdout.write(f"History events pseudonymised: {erasure.events_pseudonymised}")
+        self.stdout.write(f"E-mail records scrubbed: {erasure.mails_scrubbed}")
         self.stdout.write(self.style.SUCCESS(f"Personal data for {address} erased."))

@@ -7,7 +7,8 @@ from readiness.services import reminders_send
 class Command(BaseCommand):
     help = (
         "Remind organisers that have not submitted in each open self-assessment round. "
-        "Idempotent: no organiser is reminded twice within 24 hours. For a daily cron job."
+        "Idempotent: no organiser is reminded twice within 24 hours. For a daily cron job. "
+        "The messages are queued; a worker (`manage.py worker`) sends them."
     )
 
     def handle(self, *args, **options):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         for reporting_round in rounds:
             result = reminders_send(reporting_round=reporting_round, actor="send_reminders")
             self.stdout.write(
-                f"{reporting_round}: {len(result.sent)} påminnelser skickade, "
+                f"{reporting_round}: {len(result.sent)} påminnelser köade för utskick, "
                 f"{result.skipped_recent} påminda senaste dygnet, "
                 f"{result.skipped_no_address} utan e-postadress."
             )

@@ -1,0 +1,34 @@
+"""The browser's way through a register import: upload, the check's job, the import's job."""
+
+import re
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from portal.models import Job
+
+
+def post_file(client, name: str, content: bytes, **options):
+    """Upload a register file as the form does; the answer sends the person to the check's job."""
+    upload = SimpleUploadedFile(name, content)
+    return client.post(reverse("principals:import-upload"), {"file": upload, **options})
+
+
+def job_of(response) -> Job:
+    """The job a redirect sends the person to."""
+    match = re.fullmatch(r"/jobb/([0-9a-f-]{36})/", response["Location"])
+    assert match, response["Location"]
+    return Job.objects.get(pk=match.group(1))
+
+
+def follow(client, response) -> str:
+    """From a job's page to what a person reads next: the result's page when the job is done
+    (through the page's own link), else the job's page with the reason it failed."""
+    job = job_of(response)
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert job.finished, job.status
+    if job.status == Job.Status.DONE:
+        assert f'href="{job.result_url}"' in page.text
+        return client.get(job.result_url).text
+    return page.text
