@@ -134,8 +134,12 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyAdmin):
-    """Background jobs and their state; the stored file is downloaded by its owner only."""
+class JobAdmin(HistoryMixin, ReadOnlyAdmin):
+    """Background jobs and their state; the stored file is downloaded by its owner only. A job
+    can be deleted (it goes with its owner's account too), which is recorded."""
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     list_display = ["created_at", "title", "owner", "status", "attempts", "finished_at"]
     list_filter = ["status", "kind", "created_at"]

@@ -1,5 +1,6 @@
 """The pages of a background job: its state (for the person who asked only) and its file."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -32,7 +33,11 @@ def job_list(request):
 @require_GET
 def job_detail(request, pk):
     job = _own(request, pk)
-    return render(request, "portal/job_detail.html", {"job": job, "progress": _progress_text(job)})
+    return render(
+        request,
+        "portal/job_detail.html",
+        {"job": job, "progress": _progress_text(job), "file_days": settings.JOB_FILE_DAYS},
+    )
 
 
 @login_required
@@ -71,6 +76,13 @@ def job_file(request, pk):
     job = _own(request, pk)
     if job.status != Job.Status.DONE or not job.result_name:
         raise Http404
+    if not job.result_sha256:
+        return HttpResponse(
+            _("The file was deleted %(days)s days after it was made. Make it again.")
+            % {"days": settings.JOB_FILE_DAYS},
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     data = jobs.read_result(job)
     if data is None:
         return HttpResponse(

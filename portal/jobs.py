@@ -202,3 +202,14 @@ def read_result(job: Job) -> bytes | None:
     if data is None or hashlib.sha256(data).hexdigest() != job.result_sha256:
         return None
     return data
+
+
+def forget_old_files() -> int:
+    """Files of jobs finished more than JOB_FILE_DAYS ago are deleted (the job stays, saying
+    so): they are copies made on request and can be made again."""
+    cutoff = timezone.now() - timedelta(days=settings.JOB_FILE_DAYS)
+    return (
+        Job.objects.filter(finished_at__lt=cutoff)
+        .exclude(result_sha256="")
+        .update(result=None, result_sha256="")
+    )

@@ -369,7 +369,7 @@ def import_batch_confirm(*, batch: ImportBatch, actor, confirm_moves: bool = Fal
 
     with transaction.atomic():
         current = (
-            ImportBatch.objects.select_for_update()
+            ImportBatch.objects.select_for_update(of=("self",))  # PostgreSQL: not the outer join
             .select_related("job")
             .defer("content", "job__result")
             .get(pk=batch.pk)

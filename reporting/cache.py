@@ -120,15 +120,17 @@ def _version_models() -> list[type[models.Model]]:
 
 def _unrelated_subjects() -> list[type[models.Model]]:
     """Models no figure is made from: accounts, invitations, reminders, the report's text, and
-    the portal's own bookkeeping. Their audit events do not move the version."""
+    the portal's own bookkeeping (background jobs, e-mail records, task rows). Their audit
+    events do not move the version."""
     from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
     from django.contrib.sessions.models import Session
     from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_tasks_db.models import DBTaskResult
 
-    from portal.models import AuditEvent, EmailCode, PortalAccess
+    from portal.models import AuditEvent, EmailCode, Job, OutgoingMail, PortalAccess
     from principals.models import ImportBatch, Invitation, Membership
     from readiness.models import Reminder
     from reporting.models import FinalReport, ReportReminder, ReportSection, SubmittedReport
@@ -155,6 +157,9 @@ def _unrelated_subjects() -> list[type[models.Model]]:
         EmailCode,
         PortalAccess,
         ImportBatch,
+        Job,
+        OutgoingMail,
+        DBTaskResult,
     ]
 
 

@@ -128,3 +128,14 @@ def empty_cache():
 
     clear()
     forget()
+
+
+@pytest.fixture(autouse=True)
+def _swedish_after_each_test():
+    """A request in English (the language switch) leaves English active in the thread, as
+    Django does; the next test starts in Swedish again, as a new request would."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -122,6 +122,8 @@ MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=8)
 # A running job that has not reported for this long lost its worker and is queued again.
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=10 * 60)
 JOB_MAX_ATTEMPTS = 3
+# Files made by jobs (PDFs, exports) are copies made on request: deleted after this many days.
+JOB_FILE_DAYS = env.int("JOB_FILE_DAYS", default=30)
 
 # CACHE_URL: locmemcache:// (default, one cache per process); in production one cache shared
 # by all workers, preferably redis://host:6379/0 (django-redis), or dbcache://cache_table

@@ -5,6 +5,7 @@ XLSX of its tables, made from the numbers' snapshot.
 """
 
 import datetime
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,9 +18,17 @@ from portal.pdf import html_to_pdf
 
 from .content import ReportContent
 
-__all__ = ["html_to_pdf", "print_css", "render_document", "report_workbook"]
+__all__ = ["file_name", "html_to_pdf", "print_css", "render_document", "report_workbook"]
 
 PRINT_CSS = "reporting/report-print.css"
+
+
+def file_name(report, ext: str, *suffix: str) -> str:
+    """The name a download of the report gets, the same from the page and from a job."""
+    title = textwrap.shorten(report.agreement.title, 60, placeholder="")  # cut between words
+    return spreadsheets.download_name(
+        "slutredovisning", report.agreement.pk, title, *suffix, ext=ext
+    )
 
 
 def print_css() -> str:

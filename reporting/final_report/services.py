@@ -1,7 +1,9 @@
 """Writes for the final report: sections, the workflow, the checklist and the freeze.
 
 Each function is one transaction that validates, saves and records an audit event. Who may do
-what is decided here as well as in the views, so no path around the workflow exists.
+what is decided here as well as in the views, so no path around the workflow exists. The draft's
+PDF and the submission freeze take seconds, so a click only starts a job (`pdf_start`,
+`submission_start`) that a worker does (tasks.py).
 """
 
 import datetime
@@ -9,19 +11,18 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from agreement.models import Activity, Agreement, Cost
-from portal import audit, spreadsheets
+from portal import audit, jobs, outbox, spreadsheets
 from portal.audit import Action, record, snapshot
 from portal.concurrency import EditConflict, lock_if_unchanged
+from portal.models import Job
 from portal.permissions import APPROVE_FINAL_REPORT, EDIT_FINAL_REPORT
 from portal.roles import LEAD_GROUP, STAFF_GROUP
 from readiness.models import ReportingRound
@@ -34,6 +35,10 @@ State = FinalReport.State
 MAX_BODY = 50_000
 MAX_TITLE = 200
 REMINDER_DAYS = (30, 14, 7)
+# Kinds of background job (portal.models.Job) made for a report; params hold its pk as "report".
+PDF_JOB = "final-report-pdf"
+SUBMIT_JOB = "final-report-submit"
+PENDING = (Job.Status.QUEUED, Job.Status.RUNNING)
 
 # (from, to): the permission needed to make the step.
 TRANSITIONS = {
@@ -50,6 +55,14 @@ def _require(actor, perm: str) -> None:
         return
     if not hasattr(actor, "has_perm") or not actor.has_perm(perm):
         raise PermissionDenied
+
+
+def require_still(actor, perm: str) -> None:
+    """In a job: the person who started it may still do it (a role can be taken away meanwhile)."""
+    if not actor.is_active or not actor.has_perm(perm):
+        raise ValidationError(
+            _("You are no longer allowed to do this: your role in the portal has changed.")
+        )
 
 
 # ---------------------------------------------------------------- creating and sections
@@ -330,11 +343,7 @@ def report_transition(*, report: FinalReport, actor, to_state: str, seen_version
     )
 
 
-@transaction.atomic
-def report_submit(*, report: FinalReport, actor, seen_version: int) -> SubmittedReport:
-    """Freeze the approved report: HTML, PDF and numbers are stored with checksums, once."""
-    _require(actor, APPROVE_FINAL_REPORT)
-    current = _lock_report(report, seen_version)
+def _check_submittable(current: FinalReport) -> None:
     if current.state != State.APPROVED:
         raise ValidationError(_("Only an approved report can be submitted."))
     blocking = [c.label for c in report_checklist(current) if not c.ok]
@@ -342,6 +351,87 @@ def report_submit(*, report: FinalReport, actor, seen_version: int) -> Submitted
         raise ValidationError(
             _("The report cannot be submitted yet: %(list)s.") % {"list": "; ".join(blocking)}
         )
+
+
+def pending_job(report: FinalReport, kind: str, *, owner=None) -> Job | None:
+    """The job of this kind for the report that is queued or running, if there is one."""
+    pending = Job.objects.filter(kind=kind, params__report=report.pk, status__in=PENDING)
+    if owner is not None:
+        pending = pending.filter(owner=owner)
+    return pending.select_related("owner").defer("result").order_by("created_at").first()
+
+
+def _refuse_while_submitting(report: FinalReport) -> None:
+    if pending_job(report, SUBMIT_JOB) is not None:
+        raise ValidationError(
+            _(
+                "The report is already being submitted. Wait until that is done: this page "
+                "shows the submitted version when it is."
+            )
+        )
+
+
+@transaction.atomic
+def submission_start(*, report: FinalReport, actor, seen_version: int) -> Job:
+    """Check what can be checked at once and queue the freeze (`submission_run`) on a worker.
+
+    The report's row is locked while the job is written, so of two clicks at once the second
+    finds the first one's job and is refused. The version is not bumped here: the job checks
+    the same one again under the lock, so a change made meanwhile stops the freeze."""
+    from .tasks import submit_report
+
+    _require(actor, APPROVE_FINAL_REPORT)
+    _refuse_while_submitting(report)  # at once: a running freeze holds the row for seconds
+    current = _lock_report(report, seen_version)
+    _refuse_while_submitting(current)  # of two clicks at once, the second finds the first's job
+    _check_submittable(current)
+    return jobs.start(
+        task=submit_report,
+        kind=SUBMIT_JOB,
+        title=_("Submission of the final report: %(title)s") % {"title": current.agreement.title},
+        owner=actor,
+        params={"report": current.pk, "actor": actor.pk, "version": int(seen_version)},
+    )
+
+
+@transaction.atomic
+def submission_run(*, report_pk: int, actor, seen_version: int) -> FinalReport:
+    """What a submission job does, once: the checks again under the lock, then the freeze. A
+    report already submitted (the job was delivered again after its freeze was written) is
+    left as it is."""
+    require_still(actor, APPROVE_FINAL_REPORT)
+    current = FinalReport.objects.select_for_update().get(pk=report_pk)
+    if current.is_submitted:
+        return current
+    report_submit(report=current, actor=actor, seen_version=seen_version)
+    return current
+
+
+def pdf_start(*, report: FinalReport, actor) -> Job:
+    """Queue the PDF of the report as it is today for `actor`; one already under way for the
+    same person and report is given back instead of a second."""
+    from .tasks import build_pdf
+
+    _require(actor, EDIT_FINAL_REPORT)
+    with transaction.atomic():
+        existing = pending_job(report, PDF_JOB, owner=actor)
+        if existing is not None:
+            return existing
+        return jobs.start(
+            task=build_pdf,
+            kind=PDF_JOB,
+            title=_("PDF of the final report: %(title)s") % {"title": report.agreement.title},
+            owner=actor,
+            params={"report": report.pk},
+        )
+
+
+@transaction.atomic
+def report_submit(*, report: FinalReport, actor, seen_version: int) -> SubmittedReport:
+    """Freeze the approved report: HTML, PDF and numbers are stored with checksums, once."""
+    _require(actor, APPROVE_FINAL_REPORT)
+    current = _lock_report(report, seen_version)
+    _check_submittable(current)
     old = current.state
     # The frozen document is the submitted version, so it must not say it is a draft of one.
     current.state = State.SUBMITTED
@@ -451,8 +541,9 @@ def programme_staff_emails() -> list[str]:
 def reminders_due(*, today: datetime.date | None = None, actor="send_report_reminders"):
     """Remind programme staff 30, 14 and 7 days before each unsubmitted report is due.
 
-    Each threshold is sent at most once per agreement (a unique row records it); a run that
-    misses a day sends only the nearest threshold passed, never a backlog.
+    Each threshold is sent at most once per agreement (a unique row records it, and its message
+    is queued in the outbox in the same transaction); a run that misses a day sends only the
+    nearest threshold passed, never a backlog.
     """
     today = today or timezone.localdate()
     run = ReminderRun()
@@ -484,8 +575,21 @@ def reminders_due(*, today: datetime.date | None = None, actor="send_report_remi
                     note=_("Final report due in %(days)s days: %(to)s")
                     % {"days": days, "to": ", ".join(recipients)},
                 )
-                message = _reminder_mail(agreement, days, recipients)
-                transaction.on_commit(lambda m=message: mailers.default.send_messages([m]))
+                subject, body = outbox.compose(
+                    "reporting/email/report_reminder", _reminder_context(agreement, days)
+                )
+                outbox.queue(
+                    outbox.Mail(
+                        key=f"report-reminder:{reminder.pk}",
+                        kind="report-reminder",
+                        to=recipients,
+                        subject=subject,
+                        body=body,
+                        topic=f"agreement:{agreement.pk}",
+                        label=str(agreement),
+                    ),
+                    actor=actor,
+                )
         except IntegrityError:
             run.skipped += 1
             continue
@@ -493,7 +597,7 @@ def reminders_due(*, today: datetime.date | None = None, actor="send_report_remi
     return run
 
 
-def _reminder_mail(agreement: Agreement, days: int, recipients: list[str]) -> EmailMessage:
+def _reminder_context(agreement: Agreement, days: int) -> dict:
     from django.conf import settings
 
     report = FinalReport.objects.filter(agreement=agreement).first()
@@ -502,13 +606,9 @@ def _reminder_mail(agreement: Agreement, days: int, recipients: list[str]) -> Em
         if report
         else reverse("reporting:report-list")
     )
-    context = {
+    return {
         "agreement": agreement,
         "days": days,
         "report": report,
         "url": settings.PORTAL_BASE_URL.rstrip("/") + path,
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("reporting/email/report_reminder_subject.txt", context).strip()
-        body = render_to_string("reporting/email/report_reminder.txt", context)
-    return EmailMessage(subject, body, None, recipients)

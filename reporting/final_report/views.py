@@ -1,6 +1,5 @@
 """Pages of the final report. Thin: reads come from content.py, writes from services.py."""
 
-import textwrap
 from decimal import Decimal
 
 from django import forms
@@ -21,10 +20,11 @@ from portal import spreadsheets
 from portal.concurrency import EditConflict
 from portal.permissions import EDIT_FINAL_REPORT, permission_required
 
-from ..models import FinalReport, ReportSection
+from ..models import FinalReport, ReportSection, sha256
 from . import content as report_content
 from . import services
-from .render import html_to_pdf, render_document, report_workbook
+from .render import file_name as _filename
+from .render import report_workbook
 
 
 class SectionForm(forms.Form):
@@ -48,13 +48,6 @@ class NewSectionForm(forms.Form):
 
 def _report(pk) -> FinalReport:
     return get_object_or_404(FinalReport.objects.select_related("agreement"), pk=pk)
-
-
-def _filename(report: FinalReport, ext: str, *suffix: str) -> str:
-    title = textwrap.shorten(report.agreement.title, 60, placeholder="")  # cut between words
-    return spreadsheets.download_name(
-        "slutredovisning", report.agreement.pk, title, *suffix, ext=ext
-    )
 
 
 @permission_required(EDIT_FINAL_REPORT)
@@ -93,6 +86,7 @@ def report_detail(request, pk):
     checklist = services.report_checklist(report)
     submitted = getattr(report, "submitted", None) if report.is_submitted else None
     can_approve = request.user.has_perm(services.APPROVE_FINAL_REPORT)
+    submitting = None if submitted else services.pending_job(report, services.SUBMIT_JOB)
     return render(
         request,
         "reporting/report_detail.html",
@@ -106,6 +100,7 @@ def report_detail(request, pk):
             "submitted": submitted,
             "checksums": submitted.checksums_match() if submitted else None,
             "can_approve": can_approve,
+            "submitting": submitting,
             "days_left": report.agreement.days_to_final_report(timezone.localdate()),
             "new_section_form": NewSectionForm(),
             "State": FinalReport.State,
@@ -274,15 +269,17 @@ def _int(value) -> int:
 @require_POST
 @permission_required(services.APPROVE_FINAL_REPORT)
 def report_submit(request, pk):
+    """Start the submission job; the freeze itself is done by a worker."""
     report = _report(pk)
-    _service_call(
-        request,
-        lambda: services.report_submit(
+    try:
+        job = services.submission_start(
             report=report, actor=request.user, seen_version=_int(request.POST.get("version"))
-        ),
-        _("The final report has been submitted and frozen."),
-    )
-    return redirect(report)
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(report)
+    return redirect("portal:job-detail", pk=job.pk)
 
 
 @permission_required(EDIT_FINAL_REPORT)
@@ -290,39 +287,73 @@ def report_preview(request, pk):
     """Today's data until submission; after it, the submitted document itself."""
     report = _report(pk)
     if report.is_submitted:
-        return _submitted_document(report.submitted)
+        return _frozen(report, "html", inline=True)
     content = report_content.build(report)
     return render(request, "reporting/report_preview.html", {"report": report, "content": content})
 
 
 @csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})
-def _submitted_document(submitted) -> HttpResponse:
+def _submitted_document(html: str) -> HttpResponse:
     """The stored document as it was submitted: self-contained, its print styles inline (the
     document has no scripts and its text was sanitised when written)."""
-    return HttpResponse(submitted.html, content_type="text/html; charset=utf-8")
+    return HttpResponse(html, content_type="text/html; charset=utf-8")
 
 
-@permission_required(EDIT_FINAL_REPORT)
-def report_pdf(request, pk):
-    """The submitted PDF once the report is submitted; until then one made from today's data."""
-    report = _report(pk)
-    if report.is_submitted:
-        pdf = bytes(report.submitted.pdf)
-    else:
-        pdf = html_to_pdf(render_document(report_content.build(report)))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "pdf")}"'
+# A submitted file: its field, its checksum's field, its content type and extension.
+FROZEN = {
+    "html": ("html", "html_sha256", "text/html; charset=utf-8", "html"),
+    "pdf": ("pdf", "pdf_sha256", "application/pdf", "pdf"),
+    "json": ("snapshot_json", "snapshot_sha256", "application/json", "json"),
+    "xlsx": ("xlsx", "xlsx_sha256", spreadsheets.XLSX_CONTENT_TYPE, "xlsx"),
+}
+
+
+def _frozen(report: FinalReport, kind: str, *suffix: str, inline: bool = False) -> HttpResponse:
+    """One of the submitted files, given out only while it matches its stored checksum."""
+    if kind not in FROZEN:
+        raise Http404
+    field, checksum, ctype, ext = FROZEN[kind]
+    submitted = report.submitted
+    body = getattr(submitted, field)
+    body = body if isinstance(body, str) else bytes(body)
+    if sha256(body) != getattr(submitted, checksum):
+        return HttpResponse(
+            _("The stored file does not match its checksum and is not given out."),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
+    if inline:
+        return _submitted_document(body)
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(report, ext, *suffix)}"'
     return response
 
 
 @permission_required(EDIT_FINAL_REPORT)
-def report_xlsx(request, pk):
-    """The submitted XLSX once the report is submitted; until then one made from today's data."""
+def report_pdf(request, pk):
+    """The submitted PDF once the report is submitted. Until then a POST starts a job that makes
+    one from today's data (it takes several seconds); the job page gives the file."""
     report = _report(pk)
     if report.is_submitted:
-        data = bytes(report.submitted.xlsx)
-    else:
-        data = report_workbook(report_content.build(report).snapshot())
+        return _frozen(report, "pdf")
+    if request.method != "POST":
+        messages.info(
+            request,
+            _("The PDF of a report that is not submitted is made when you press “Create PDF”."),
+        )
+        return redirect(report)
+    job = services.pdf_start(report=report, actor=request.user)
+    return redirect("portal:job-detail", pk=job.pk)
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def report_xlsx(request, pk):
+    """The submitted XLSX once the report is submitted; until then one made from today's data
+    (quick: the numbers only, well under a second)."""
+    report = _report(pk)
+    if report.is_submitted:
+        return _frozen(report, "xlsx")
+    data = report_workbook(report_content.build(report).snapshot())
     response = HttpResponse(data, content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "xlsx")}"'
     return response
@@ -333,20 +364,7 @@ def submitted_download(request, pk, kind):
     report = _report(pk)
     if not report.is_submitted:
         raise Http404
-    submitted = report.submitted
-    if kind == "html":
-        body, ctype, ext = submitted.html.encode(), "text/html; charset=utf-8", "html"
-    elif kind == "pdf":
-        body, ctype, ext = bytes(submitted.pdf), "application/pdf", "pdf"
-    elif kind == "json":
-        body, ctype, ext = submitted.snapshot_json.encode(), "application/json", "json"
-    elif kind == "xlsx":
-        body, ctype, ext = bytes(submitted.xlsx), spreadsheets.XLSX_CONTENT_TYPE, "xlsx"
-    else:
-        raise Http404
-    response = HttpResponse(body, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, ext, "inlamnad")}"'
-    return response
+    return _frozen(report, kind, "inlamnad")
 
 
 @permission_required(EDIT_FINAL_REPORT)

@@ -1,5 +1,8 @@
-"""Staff write the final report, the lead approves it, the checklist blocks until it passes, the
-report is submitted and its PDF downloaded; axe on every page."""
+"""Staff write the final report and make its PDF (a job), the lead approves it, the checklist
+blocks until it passes, the report is submitted (a job) and its PDF downloaded; axe on every
+page."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -30,6 +33,15 @@ def test_write_review_approve_submit_and_download(page, live_server, staff, lead
     expect(page.get_by_role("heading", name="1 Sammanfattning")).to_be_visible()
 
     page.get_by_role("link", name="Tillbaka till redovisningen").click()
+    # The draft's PDF is made by a job; its page gives the file.
+    page.get_by_role("button", name="Skapa PDF").click()
+    expect(page).to_have_url(re.compile(r"/jobb/[0-9a-f-]+/$"))
+    with page.expect_download() as download_info:
+        page.locator("a[href$='/fil']").click()
+    assert download_info.value.suggested_filename.endswith(".pdf")
+    with open(download_info.value.path(), "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+    page.goto(f"{live_server.url}{report.get_absolute_url()}")
     page.get_by_role("button", name="Skicka på granskning").click()
     expect(page.locator("#report-state")).to_have_text("Under granskning")
     expect(page.get_by_role("button", name="Godkänn")).to_have_count(0)
@@ -48,6 +60,9 @@ def test_write_review_approve_submit_and_download(page, live_server, staff, lead
     page.reload()
     expect(page.get_by_text("Allt på checklistan är klart.")).to_be_visible()
     page.get_by_role("button", name="Lämna in slutredovisningen").click()
+    # The freeze is a job (done at once here); its result is the report's page.
+    expect(page).to_have_url(re.compile(r"/jobb/[0-9a-f-]+/$"))
+    page.locator(f"a[href='{report.get_absolute_url()}']").last.click()
     expect(page.locator("#report-state")).to_have_text("Inlämnad")
     expect(page.get_by_role("heading", name="Inlämnad version")).to_be_visible()
 
@@ -60,3 +75,29 @@ def test_write_review_approve_submit_and_download(page, live_server, staff, lead
 
     page.get_by_role("link", name="Jämför de inlämnade siffrorna med dagens").click()
     expect(page.get_by_text("Dagens siffror är desamma som de inlämnade.")).to_be_visible()
+
+
+def test_a_submission_under_way_is_shown_on_the_report_page(page, live_server, lead, browser_login):
+    from portal.models import Job
+    from reporting.final_report import services
+    from tests.reporting.factories import write_all_sections
+
+    report = services.report_create(agreement=report_agreement(), actor=lead)
+    write_all_sections(report)
+    report.state = report.State.APPROVED
+    report.save()
+    # What a click leaves behind while no worker has taken the job yet.
+    job = Job.objects.create(
+        kind=services.SUBMIT_JOB,
+        title="Inlämning av slutredovisningen",
+        owner=lead,
+        params={"report": report.pk, "actor": lead.pk, "version": report.version},
+    )
+    browser_login(page, lead)
+    page.goto(f"{live_server.url}{report.get_absolute_url()}")
+    expect(page.locator("#report-submitting")).to_contain_text(
+        "Redovisningen håller på att lämnas in"
+    )
+    expect(page.get_by_role("button", name="Lämna in slutredovisningen")).to_have_count(0)
+    page.get_by_role("link", name="Följ inlämningen").click()
+    expect(page).to_have_url(f"{live_server.url}/jobb/{job.pk}/")

@@ -134,3 +134,19 @@ def test_a_job_whose_worker_stopped_is_queued_again_and_given_up_in_the_end(staf
     assert jobs.resume_stalled() == (0, 1)
     job.refresh_from_db()
     assert job.status == Status.FAILED and "avbröts 3 gånger" in job.error
+
+
+@pytest.mark.django_db
+def test_old_files_are_deleted_and_the_job_says_so(client, login, staff, settings):
+    job = _start(staff)
+    recent = _start(staff)
+    Job.objects.filter(pk=job.pk).update(
+        finished_at=timezone.now() - timedelta(days=settings.JOB_FILE_DAYS + 1)
+    )
+    assert jobs.forget_old_files() == 1
+    login(staff)
+    response = client.get(reverse("portal:job-file", args=[job.pk]))
+    assert response.status_code == 410 and "Gör den igen" in response.content.decode()
+    page = client.get(reverse("portal:job-detail", args=[job.pk])).content.decode()
+    assert "Filen togs bort 30 dagar efter att den gjordes" in page
+    assert client.get(reverse("portal:job-file", args=[recent.pk])).status_code == 200

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agreement.models import Activity, Agreement
 from portal.audit import changes_shown
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Job, OutgoingMail
 from readiness.models import ReportingRound
 from reporting.final_report import content as final_report
 from reporting.final_report import render, services
@@ -133,7 +133,11 @@ def test_full_workflow_with_the_right_roles(report, staff, lead, client):
     move(client, report, State.APPROVED)
     report.refresh_from_db()
     assert report.state == State.APPROVED
-    submit(client, report)
+    response = submit(client, report)
+    # The freeze is a job (run at once in tests); its result is the report's page.
+    job = Job.objects.get(kind=services.SUBMIT_JOB)
+    assert response["Location"] == reverse("portal:job-detail", args=[job.pk])
+    assert (job.status, job.result_url) == (Job.Status.DONE, report.get_absolute_url())
     report.refresh_from_db()
     assert report.state == State.SUBMITTED
     events = AuditEvent.objects.for_object(report).order_by("pk")
@@ -225,6 +229,7 @@ def test_submission_blocked_by_the_checklist(report, staff, lead, client):
     report.refresh_from_db()
     assert report.state == State.APPROVED
     assert not SubmittedReport.objects.exists()
+    assert not Job.objects.exists()  # refused before any job started
     page = client.get(response["Location"]).content.decode()
     assert "kan inte lämnas in ännu" in page
 
@@ -422,17 +427,20 @@ def test_reminders_30_14_and_7_days_before_once_each(report, agreement, staff, l
         mail.outbox.clear()
         run = services.reminders_due(today=due - datetime.timedelta(days=days))
         assert len(run.sent) == expected, days
+        assert len(mail.outbox) == expected, days
     assert sorted(ReportReminder.objects.values_list("days_before", flat=True)) == [7, 14, 30]
+    sent = OutgoingMail.objects.filter(status=OutgoingMail.Status.SENT)
+    assert sorted(sent.values_list("key", flat=True)) == sorted(
+        f"report-reminder:{pk}" for pk in ReportReminder.objects.values_list("pk", flat=True)
+    )
 
 
-def test_reminders_go_to_programme_staff_and_stop_after_submission(
-    report, agreement, staff, lead, django_capture_on_commit_callbacks
-):
+def test_reminders_go_to_programme_staff_and_stop_after_submission(report, agreement, staff, lead):
     staff.email, lead.email = "staff@skr.example", "lead@skr.example"
     staff.save()
     lead.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.reminders_due(today=agreement.final_report_due - datetime.timedelta(days=30))
+    services.reminders_due(today=agreement.final_report_due - datetime.timedelta(days=30))
+    assert OutgoingMail.objects.get().status == OutgoingMail.Status.SENT
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {"staff@skr.example", "lead@skr.example"}
     assert "30 dagar" in mail.outbox[0].subject

@@ -178,7 +178,10 @@ def test_downloads_through_the_client(staff, login):
     agreement = report_agreement()
     report = services.report_create(agreement=agreement, actor=staff)
     client = login(staff)
-    pdf = client.get(reverse("reporting:report-pdf", args=[report.pk]))
+    # The PDF takes seconds: the click starts a job, whose page gives the file.
+    started = client.post(reverse("reporting:report-pdf", args=[report.pk]))
+    job = started["Location"].removeprefix("/jobb/").strip("/")
+    pdf = client.get(reverse("portal:job-file", args=[job]))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     xlsx = client.get(reverse("reporting:report-xlsx", args=[report.pk]))

@@ -24,8 +24,8 @@ class Command(BaseCommand):
         run = reminders_due(today=today)
         days = ", ".join(str(d) for d in REMINDER_DAYS)
         self.stdout.write(
-            f"{len(run.sent)} påminnelse(r) om slutredovisning skickade "
-            f"({days} dagar före), {run.skipped} redan skickade eller utan mottagare."
+            f"{len(run.sent)} påminnelse(r) om slutredovisning köade för utskick "
+            f"({days} dagar före), {run.skipped} redan köade tidigare eller utan mottagare."
         )
         for reminder in run.sent:
             self.stdout.write(f"  {reminder.agreement}: {reminder.days_before} dagar")
