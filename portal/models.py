@@ -243,8 +243,9 @@ class OutgoingMail(models.Model):
         verbose_name_plural = _("outgoing e-mail")
         ordering = ["-created_at", "-pk"]
         indexes = [
+            # Someone waits for a code or a link: those go before a batch of reminders.
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["-secret", "next_attempt_at"],
                 name="outgoing_mail_due",
                 condition=models.Q(status__in=["queued", "retrying"]),
             ),

@@ -152,7 +152,9 @@ class Delivered:
 
 
 def deliver_due(*, limit: int | None = None) -> Delivered:
-    """Send due messages one at a time until none is due (or `limit` were tried)."""
+    """Send due messages one at a time until none is due (or `limit` were tried). A message
+    someone is waiting for (a sign-in code, a password or invitation link) goes first, so it
+    does not wait behind a round's reminders."""
     delivered = Delivered()
     mailer = mailers.default
     try:
@@ -161,7 +163,7 @@ def deliver_due(*, limit: int | None = None) -> Delivered:
                 mail = (
                     OutgoingMail.objects.select_for_update(skip_locked=True)
                     .filter(status__in=DUE, next_attempt_at__lte=timezone.now())
-                    .order_by("next_attempt_at", "pk")
+                    .order_by("-secret", "next_attempt_at", "pk")
                     .first()
                 )
                 if mail is None:

@@ -206,3 +206,18 @@ def test_staff_see_failed_messages_on_the_round_page_with_the_organiser(client, 
         "Rätt Kommun"
         not in html.split("Meddelanden som inte kunde levereras")[1].split("</table>")[0]
     )
+
+
+@pytest.mark.django_db
+def test_a_code_someone_waits_for_goes_before_a_batch_of_reminders(smtp, settings):
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "mail", "jobs"],
+        }
+    }
+    outbox.queue(*(_mail(key=f"reminder:{n}", to=[f"r{n}@example.se"]) for n in range(3)))
+    outbox.queue(_mail(key="email-code:1", to=["kod@example.se"], secret=True))
+    outbox.deliver_due()
+    assert smtp.received[0][0] == ["kod@example.se"]
+    assert len(smtp.received) == 4
