@@ -24,7 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 REALISTIC = (1_100, 10_000)
 SCALES = (1, 2, 3)
-TIMEOUT = 30.0  # gunicorn's default worker timeout
+TIMEOUT = 30.0  # the target: gunicorn's timeout, which the work (now on a worker) used to meet
 
 
 def register(organisers: int, units: int, municipality_codes: list[str], offset: int) -> bytes:
@@ -96,38 +96,32 @@ def run() -> int:
     user = get_user_model().objects.create(username="import-benchmark")
     ok = True
     offset = 0
+
+    def checked(content: bytes):
+        """The upload stores the file and queues the check; the check (a job) takes the time."""
+        batch = services.import_batch_create(
+            actor=user, filename="register.json", content=content, full=False, skip_invalid=False
+        )
+        return services.import_batch_check(batch=batch)
+
     for scale in SCALES:
         organisers, units = REALISTIC[0] * scale, REALISTIC[1] * scale
         content = register(organisers, units, codes, offset)
         offset += organisers + units
         records = organisers + units
-        batch, upload, upload_q = timed(
-            lambda content=content: services.import_batch_create(
-                actor=user,
-                filename="register.json",
-                content=content,
-                full=False,
-                skip_invalid=False,
-            )
-        )
+        batch, upload, upload_q = timed(lambda content=content: checked(content))
         batch, apply, apply_q = timed(
             lambda batch=batch: services.import_batch_apply(batch=batch, actor=user)
         )
-        again = services.import_batch_create(
-            actor=user,
-            filename="register.json",
-            content=content,
-            full=False,
-            skip_invalid=False,
-        )
+        again = checked(content)
         again, rerun, rerun_q = timed(
             lambda again=again: services.import_batch_apply(batch=again, actor=user)
         )
         created = len(batch.report["created"])
         print(
             f"{organisers} organisers + {units} school units ({len(content) / 1e6:.1f} MB): "
-            f"upload {upload:.1f} s ({upload / TIMEOUT:.0%} of 30 s, {upload_q} queries), "
-            f"confirmation {apply:.1f} s ({apply / TIMEOUT:.0%} of 30 s, {apply_q} queries, "
+            f"check {upload:.1f} s ({upload / TIMEOUT:.0%} of 30 s, {upload_q} queries), "
+            f"apply {apply:.1f} s ({apply / TIMEOUT:.0%} of 30 s, {apply_q} queries, "
             f"{records / apply:.0f} records/s, {created} created), "
             f"unchanged again {rerun:.1f} s ({rerun_q} queries, "
             f"{len(again.report['changed'])} changed)"
