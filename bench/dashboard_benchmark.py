@@ -257,6 +257,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_environment(bench_url: str) -> dict[str, str]:
+    """What the portal's processes (gunicorn, workers) get: production-like, on the loopback."""
+    return {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "DEBUG": "False",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "CACHE_URL": os.environ["CACHE_URL"],
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "REQUIRE_2FA_FOR_STAFF": "True",
+    }
+
+
+def start_gunicorn(env: dict[str, str], *, workers: int = 2) -> tuple[subprocess.Popen, str]:
+    """gunicorn on a free loopback port, once it answers /healthz; returns it and its base URL."""
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
+
+
 def fetch(base: str, path: str, cookie: str | None) -> float:
     headers = {"Cookie": cookie} if cookie else {}
     request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 (loopback)
@@ -341,37 +381,7 @@ def run(bench_url: str) -> int:
         government = session_cookie(government_user(username="bench-government"))
         connections.close_all()
 
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": bench_url,
-            "DEBUG": "False",
-            "DJANGO_SETTINGS_MODULE": "config.settings.local",
-            "CACHE_URL": os.environ["CACHE_URL"],
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "REQUIRE_2FA_FOR_STAFF": "True",
-        }
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "config.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
+        server, base = start_gunicorn(server_environment(bench_url))
         pages = [
             ("/healthz (trivial view)", "/healthz", None),
             ("Static page (accessibility), anonymous", "/tillganglighet/", None),
