@@ -1,11 +1,10 @@
 """The browser's way through a register import: upload, the check's job, the import's job."""
 
-import re
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from portal.models import Job
+from tests.jobs import started_job
 
 
 def post_file(client, name: str, content: bytes, **options):
@@ -14,17 +13,10 @@ def post_file(client, name: str, content: bytes, **options):
     return client.post(reverse("principals:import-upload"), {"file": upload, **options})
 
 
-def job_of(response) -> Job:
-    """The job a redirect sends the person to."""
-    match = re.fullmatch(r"/jobb/([0-9a-f-]{36})/", response["Location"])
-    assert match, response["Location"]
-    return Job.objects.get(pk=match.group(1))
-
-
 def follow(client, response) -> str:
     """From a job's page to what a person reads next: the result's page when the job is done
     (through the page's own link), else the job's page with the reason it failed."""
-    job = job_of(response)
+    job = started_job(response)
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert job.finished, job.status

@@ -11,8 +11,9 @@ from portal import jobs
 from portal.models import AuditEvent, Job
 from principals import tasks
 from principals.models import ImportBatch, Principal
+from tests.jobs import started_job
 from tests.portal.factories import staff_user
-from tests.principals.importing import follow, job_of, post_file
+from tests.principals.importing import follow, post_file
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def queued_only(settings):
 def test_upload_check_and_import_run_as_jobs_for_the_uploader(login, staff, fixture_path):
     client = login(staff)
     response = post_file(client, "organizers.json", read(fixture_path, "organizers.json"))
-    check = job_of(response)
+    check = started_job(response)
     batch = ImportBatch.objects.get()
     assert (check.kind, check.owner, check.status) == ("principals.import_check", staff, "done")
     assert check.params["batch"] == str(batch.pk)
@@ -58,7 +59,7 @@ def test_upload_check_and_import_run_as_jobs_for_the_uploader(login, staff, fixt
     assert Principal.objects.count() == 0
 
     response = client.post(apply(batch))
-    job = job_of(response)
+    job = started_job(response)
     assert (job.kind, job.owner, job.status) == ("principals.import_apply", staff, "done")
     assert job.params["batch"] == str(batch.pk)
     assert job.params["actor"] == staff.pk
@@ -88,7 +89,7 @@ def test_a_file_that_cannot_be_read_fails_its_check_in_swedish_and_changes_nothi
 ):
     client = login(staff)
     response = post_file(client, name, content, full="on")
-    job = job_of(response)
+    job = started_job(response)
     assert job.status == Job.Status.FAILED
     page = client.get(response["Location"]).text
     assert reason in page
@@ -110,7 +111,7 @@ def test_another_person_sees_neither_the_jobs_nor_the_upload_and_cannot_import_i
     login, staff, fixture_path
 ):
     client = login(staff)
-    check = job_of(post_file(client, "organizers.json", read(fixture_path, "organizers.json")))
+    check = started_job(post_file(client, "organizers.json", read(fixture_path, "organizers.json")))
     batch = ImportBatch.objects.get()
     other = login(staff_user(username="other-staff"))
     assert other.get(reverse("portal:job-detail", args=[check.pk])).status_code == 404
@@ -139,7 +140,7 @@ def test_a_second_click_while_the_import_waits_is_refused(login, staff, fixture_
     assert batch.status == ImportBatch.Status.PLANNED
 
     response = client.post(apply(batch))
-    job = job_of(response)
+    job = started_job(response)
     assert job.status == Job.Status.QUEUED
     page = client.get(detail(batch)).text
     assert "Import av organizers.json" in page
@@ -170,7 +171,7 @@ def test_an_import_whose_worker_stopped_after_applying_is_not_applied_again(
     post_file(client, "organizers.json", read(fixture_path, "organizers.json"))
     batch = ImportBatch.objects.get()
     tasks.import_check.call(str(batch.job_id))
-    job = job_of(client.post(apply(batch)))
+    job = started_job(client.post(apply(batch)))
     tasks.import_apply.call(str(job.pk))
     # The worker wrote the import and stopped before it could say the job was done.
     Job.objects.filter(pk=job.pk).update(
@@ -191,7 +192,7 @@ def test_the_worker_refuses_to_act_for_someone_who_may_no_longer_import(
     post_file(client, "organizers.json", read(fixture_path, "organizers.json"))
     batch = ImportBatch.objects.get()
     tasks.import_check.call(str(batch.job_id))
-    job = job_of(client.post(apply(batch)))
+    job = started_job(client.post(apply(batch)))
     staff.groups.clear()  # staff's role was taken away before a worker took the job
     tasks.import_apply.call(str(job.pk))
     job.refresh_from_db()

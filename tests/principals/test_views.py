@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from portal.models import AuditEvent
 from principals.models import ImportBatch, Invitation, Membership, Principal, SchoolUnit
+from tests.jobs import started_job
 from tests.portal.factories import UserFactory
 from tests.principals.factories import MembershipFactory, PrincipalFactory, SchoolUnitFactory
-from tests.principals.importing import follow, job_of, post_file
+from tests.principals.importing import follow, post_file
 
 pytestmark = pytest.mark.django_db
 
@@ -418,7 +419,7 @@ def test_upload_shows_dry_run_then_confirm_imports(login, staff, fixture_path):
     assert client.get(reverse("principals:import-upload")).status_code == 200
     response = upload(client, fixture_path, "organizers.json")
     batch = ImportBatch.objects.get()
-    assert job_of(response).result_url == reverse("principals:import-detail", args=[batch.pk])
+    assert started_job(response).result_url == reverse("principals:import-detail", args=[batch.pk])
     page = follow(client, response)
     assert "Kontroll före import" in page
     assert "Testkommun Sundsvall" in page

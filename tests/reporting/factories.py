@@ -282,6 +282,20 @@ def write_all_sections(report, text: str = "Skrivet avsnitt.") -> None:
     report.sections.update(body=text)
 
 
+def approve(report, staff, lead):
+    """Sections written, reviewed by staff and approved by the programme lead: submittable."""
+    from reporting.final_report import services
+    from reporting.models import FinalReport
+
+    write_all_sections(report)
+    for actor, state in ((staff, FinalReport.State.IN_REVIEW), (lead, FinalReport.State.APPROVED)):
+        services.report_transition(
+            report=report, actor=actor, to_state=state, seen_version=report.version
+        )
+        report.refresh_from_db()
+    return report
+
+
 def publish_closed(actor: str = "test") -> list:
     """Publish every closed round, as `manage.py publish_rounds` does."""
     from reporting.publication import publication_create, rounds_to_publish

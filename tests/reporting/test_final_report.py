@@ -20,7 +20,7 @@ from reporting.models import FinalReport, ReportReminder, SubmittedReport, sha25
 from tests.agreement.factories import ActivityFactory, CostFactory
 from tests.readiness.factories import ReportingRoundFactory
 
-from .factories import report_agreement, write_all_sections
+from .factories import approve, report_agreement, write_all_sections
 
 State = FinalReport.State
 pytestmark = pytest.mark.django_db
@@ -327,23 +327,10 @@ def test_render_markdown_keeps_light_formatting():
 # ---------------------------------------------------------------- the freeze
 
 
-def approved(report, staff, lead):
-    ready(report)
-    services.report_transition(
-        report=report, actor=staff, to_state=State.IN_REVIEW, seen_version=report.version
-    )
-    report.refresh_from_db()
-    services.report_transition(
-        report=report, actor=lead, to_state=State.APPROVED, seen_version=report.version
-    )
-    report.refresh_from_db()
-    return report
-
-
 def test_submission_freezes_files_and_later_changes_do_not_touch_them(
     report, agreement, staff, lead, login
 ):
-    approved(report, staff, lead)
+    approve(report, staff, lead)
     frozen = services.report_submit(report=report, actor=lead, seen_version=report.version)
     stored = SubmittedReport.objects.get(pk=frozen.pk)
     before = (stored.html, bytes(stored.pdf), stored.snapshot_json, bytes(stored.xlsx))
@@ -410,7 +397,7 @@ def test_the_comparison_shows_a_withheld_figure_by_its_label():
 
 
 def test_a_report_is_submitted_once(report, staff, lead):
-    approved(report, staff, lead)
+    approve(report, staff, lead)
     services.report_submit(report=report, actor=lead, seen_version=report.version)
     report.refresh_from_db()
     with pytest.raises(ValidationError, match="Bara en godkänd redovisning kan lämnas in"):

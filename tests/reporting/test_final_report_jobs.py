@@ -16,9 +16,10 @@ from django.urls import reverse
 from portal.models import AuditEvent, Job, OutgoingMail
 from reporting.final_report import services, tasks
 from reporting.models import FinalReport, ReportReminder, SubmittedReport, sha256
+from tests.jobs import started_job
 from tests.portal.factories import lead_user, staff_user
 
-from .factories import report_agreement, write_all_sections
+from .factories import approve, report_agreement
 
 State = FinalReport.State
 pytestmark = pytest.mark.django_db
@@ -37,23 +38,7 @@ def report(staff):
 
 @pytest.fixture
 def approved(report, staff, lead):
-    write_all_sections(report)
-    services.report_transition(
-        report=report, actor=staff, to_state=State.IN_REVIEW, seen_version=report.version
-    )
-    report.refresh_from_db()
-    services.report_transition(
-        report=report, actor=lead, to_state=State.APPROVED, seen_version=report.version
-    )
-    report.refresh_from_db()
-    return report
-
-
-def job_of(response) -> Job:
-    assert response.status_code == 302, response.status_code
-    prefix = "/jobb/"
-    assert response["Location"].startswith(prefix), response["Location"]
-    return Job.objects.get(pk=response["Location"].removeprefix(prefix).strip("/"))
+    return approve(report, staff, lead)
 
 
 def post_submit(client, report, version=None):
@@ -81,7 +66,7 @@ def tamper(column: str, value, pk: int) -> None:
 
 def test_the_pdf_is_made_by_a_job_and_only_its_owner_downloads_it(report, staff, login, client):
     response = login(staff).post(reverse("reporting:report-pdf", args=[report.pk]))
-    job = job_of(response)
+    job = started_job(response)
     assert (job.kind, job.owner, job.params["report"]) == (services.PDF_JOB, staff, report.pk)
     assert job.status == Job.Status.DONE
     assert job.title == f"PDF av slutredovisningen: {report.agreement.title}"
@@ -143,11 +128,11 @@ def test_anonymous_cannot_start_a_pdf(report, client):
 def test_a_second_click_while_the_pdf_is_made_gives_the_same_job(report, staff, lead, login):
     client = login(staff)
     url = reverse("reporting:report-pdf", args=[report.pk])
-    first = job_of(client.post(url))
+    first = started_job(client.post(url))
     assert first.status == Job.Status.QUEUED
-    assert job_of(client.post(url)) == first
+    assert started_job(client.post(url)) == first
     client.force_login(lead)
-    assert job_of(client.post(url)) != first  # another person gets a job of their own
+    assert started_job(client.post(url)) != first  # another person gets a job of their own
     assert Job.objects.count() == 2
 
 
@@ -179,7 +164,7 @@ def test_the_submit_click_freezes_the_report_in_a_job(approved, lead, login):
     client = login(lead)
     version = approved.version
     response = post_submit(client, approved)
-    job = job_of(response)
+    job = started_job(response)
     assert job.kind == services.SUBMIT_JOB
     assert job.params == {
         "report": approved.pk,
@@ -244,7 +229,7 @@ def test_while_the_submission_is_queued_the_page_says_so_and_a_second_submit_is_
     approved, lead, login
 ):
     client = login(lead)
-    job = job_of(post_submit(client, approved))
+    job = started_job(post_submit(client, approved))
     assert job.status == Job.Status.QUEUED
     page = client.get(approved.get_absolute_url()).content.decode()
     assert "Redovisningen håller på att lämnas in" in page
@@ -300,7 +285,7 @@ def test_a_job_delivered_again_after_its_freeze_was_written_changes_nothing(appr
 
 def test_after_the_submission_a_second_submit_is_refused(approved, lead, login):
     client = login(lead)
-    job_of(post_submit(client, approved))
+    started_job(post_submit(client, approved))
     response = post_submit(client, approved)
     assert response["Location"] == approved.get_absolute_url()
     assert (
