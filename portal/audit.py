@@ -147,6 +147,7 @@ SYSTEM_ACTORS = {
     "send_reminders": gettext_lazy("reminders"),
     "send_report_reminders": gettext_lazy("final report reminders"),
     "publish_rounds": gettext_lazy("publication of results"),
+    "tally_rebuild": gettext_lazy("recount of the staff figures"),
     # portal/personal_data.py records its code with a Swedish gloss.
     "personal_data (begäran om personuppgifter)": gettext_lazy("personal data request"),
     "benchmark": gettext_lazy("performance test"),

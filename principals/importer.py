@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 from portal.models import AuditEvent
+from portal.signals import principals_changed
 
 from . import orgnr
 from .models import County, Municipality, Principal, SchoolUnit
@@ -1425,6 +1426,7 @@ def _apply(plan: Plan, *, actor, source: str, progress: Progress | None) -> None
             )
         tick(len(gone))
     AuditEvent.objects.bulk_create(events, batch_size=2000)
+    principals_changed.send(sender=Principal, principal_ids=[*changed_pks.values(), *deactivate])
 
 
 def _chunks(items: list, size: int):

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -42,6 +43,28 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Pupil size bands: the same bands as Skolfederation's membership fees. (key, label, lowest,
+# highest), both inclusive; the last band holds the organisers whose number is not known.
+SIZE_BANDS: list[tuple[str, Any, int | None, int | None]] = [
+    ("upto-100", _("Up to 100 pupils"), 0, 100),
+    ("101-500", _("101–500 pupils"), 101, 500),
+    ("501-5000", _("501–5 000 pupils"), 501, 5000),
+    ("over-5000", _("More than 5 000 pupils"), 5001, None),
+    ("unknown", _("Number of pupils not known"), None, None),
+]
+
+
+def size_band_of(pupils: int | None) -> str:
+    """The key of the size band a number of pupils falls in."""
+    for key, _label, low, high in SIZE_BANDS:
+        if low is None:
+            if pupils is None:
+                return key
+        elif pupils is not None and pupils >= low and (high is None or pupils <= high):
+            return key
+    return "unknown"
 
 
 class PrincipalQuerySet(models.QuerySet):

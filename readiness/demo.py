@@ -17,6 +17,7 @@ from portal.demo import at, clock
 from principals import selectors as principal_selectors
 from principals.models import Principal
 
+from . import tally
 from .models import Assessment, AssessmentVersion, Rating, ReportingRound
 from .services import framework_load_default
 
@@ -179,5 +180,6 @@ def load(stdout) -> list[tuple[str, str]]:
         for assessment, (_state, _answers, _user, when) in zip(assessments, plans, strict=True):
             assessment.updated_at = when
         Assessment.objects.bulk_update(assessments, ["current", "draft", "version", "updated_at"])
+        tally.sync(Assessment.objects.filter(round=reporting_round))
         stdout.write(f"  {name}: {len(assessments)} självskattningar av {len(principals)}")
     return []

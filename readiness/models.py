@@ -421,3 +421,77 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} – {self.principal} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class CountedSubmission(models.Model):
+    """What the running tally counts for one assessment: its submitted version and the register
+    facts it was counted under, so a later change can take exactly that out again.
+
+    One row per assessment that is submitted, has a current version and belongs to an active
+    organiser; readiness/tally.py keeps these and AnswerCount in step in the same transaction
+    as each submission, return and register change.
+    """
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    round = models.ForeignKey(ReportingRound, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(AssessmentVersion, on_delete=models.CASCADE, related_name="+")
+    organiser_type = models.CharField(max_length=10)
+    county_id = models.IntegerField()  # 0: no county given (a null would defeat the unique key)
+    size_band = models.CharField(max_length=20)
+
+    class Meta:
+        verbose_name = _("counted submission")
+        verbose_name_plural = _("counted submissions")
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.version_id}"
+
+
+class AnswerCount(models.Model):
+    """The running tally of one round's submitted answers, per organiser type × county × size band.
+
+    `code` is an indicator's code, or "" for the submission itself; `answer` is the answer as
+    JSON text for questions with options, or a marker: "#n" (submissions), "#ready" (meets every
+    DNP indicator), "#a" (a whole number or text was given; `total` sums whole numbers).
+    """
+
+    round = models.ForeignKey(ReportingRound, on_delete=models.CASCADE, related_name="+")
+    organiser_type = models.CharField(max_length=10)
+    county_id = models.IntegerField()
+    size_band = models.CharField(max_length=20)
+    code = models.CharField(max_length=64)
+    answer = models.TextField()
+    n = models.BigIntegerField(default=0)
+    total = models.DecimalField(max_digits=40, decimal_places=0, default=0)
+
+    class Meta:
+        verbose_name = _("answer count")
+        verbose_name_plural = _("answer counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organiser_type", "county_id", "size_band", "code", "answer"],
+                name="answer_count_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["round", "code"], name="answer_count_code")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.code} {self.answer}: {self.n}"
+
+
+class TalliedRound(models.Model):
+    """A round whose tally is complete: built once from the submissions, then kept up to date."""
+
+    round = models.OneToOneField(
+        ReportingRound, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tallied round")
+        verbose_name_plural = _("tallied rounds")
+
+    def __str__(self) -> str:
+        return str(self.round_id)

@@ -21,7 +21,7 @@ from principals import access
 from principals import selectors as principal_selectors
 from principals.models import Principal
 
-from . import framework_data, selectors
+from . import framework_data, selectors, tally
 from .models import (
     Area,
     Assessment,
@@ -30,6 +30,7 @@ from .models import (
     Indicator,
     Reminder,
     ReportingRound,
+    TalliedRound,
 )
 
 REMINDER_INTERVAL = timedelta(hours=24)
@@ -200,6 +201,7 @@ def round_create(
         reporting_round = ReportingRound.objects.create(
             name=name, opens_on=opens_on, closes_on=closes_on, framework_version=framework_version
         )
+        TalliedRound.objects.create(round=reporting_round)  # nothing to count yet
         created = snapshot(reporting_round, ["name", "opens_on", "closes_on", "framework_version"])
         record(
             actor=actor,
@@ -512,6 +514,7 @@ def assessment_submit(
         assessment.returned_comment = ""
         assessment.version += 1
         assessment.save()
+        tally.sync(Assessment.objects.filter(pk=assessment.pk))
         submission = selectors.submission_number(version)
         record(
             actor=actor,
@@ -543,6 +546,7 @@ def assessment_return(*, assessment: Assessment, comment: str, actor) -> Assessm
         assessment.returned_comment = comment
         assessment.version += 1
         assessment.save()
+        tally.sync(Assessment.objects.filter(pk=assessment.pk))
         record(actor=actor, subject=assessment, action=Action.RETURNED, note=comment)
         _queue_returned(assessment=assessment, comment=comment, actor=actor)
     return assessment

@@ -1,5 +1,5 @@
-"""Readiness work done by a worker (django.tasks): reminding a round's organisers, and one
-organiser's answers as PDF."""
+"""Readiness work done by a worker (django.tasks): reminding a round's organisers, one
+organiser's answers as PDF, and tallying a round's answers the first time it is read."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,6 +52,14 @@ def reminder_summary(result: services.ReminderResult) -> str:
     if result.skipped_no_address:
         text += " " + _("%(n)s have no e-mail address.") % {"n": result.skipped_no_address}
     return text
+
+
+@task(queue_name="jobs")
+def build_tally(round_id: int) -> None:
+    """Tally a round's submissions the first time its figures are read (readiness/tally.py)."""
+    from . import tally
+
+    tally.ensure_tallied([round_id])
 
 
 @task(queue_name="jobs")

@@ -46,7 +46,8 @@ from agreement.models import (
     ProgressUpdate,
 )
 from agreement.models import Rating as ActivityRating
-from principals.models import County, Municipality, Principal
+from principals.models import SIZE_BANDS, County, Municipality, Principal
+from readiness import tally as running_tally
 from readiness.models import Assessment, Indicator, ReportingRound
 from readiness.queries import (
     TALLIED,
@@ -65,15 +66,6 @@ from .cache import cached
 from .disclosure import Figure
 
 Types = Indicator.AnswerType
-
-# Pupil size bands: the same bands as Skolfederation's membership fees.
-SIZE_BANDS: list[tuple[str, Any, int | None, int | None]] = [
-    ("upto-100", _("Up to 100 pupils"), 0, 100),
-    ("101-500", _("101–500 pupils"), 101, 500),
-    ("501-5000", _("501–5 000 pupils"), 501, 5000),
-    ("over-5000", _("More than 5 000 pupils"), 5001, None),
-    ("unknown", _("Number of pupils not known"), None, None),
-]
 
 
 def share(part: int, whole: int) -> float | None:
@@ -314,6 +306,54 @@ def _group_rows(
     return rows
 
 
+def _tally_filters(filters: ReadinessFilters) -> dict[str, Any] | None:
+    """The filters as readiness.tally's dimensions, or None when it does not hold them."""
+    if filters.municipality:
+        return None
+    county_id = None
+    if filters.county:
+        county_id = County.objects.filter(code=filters.county).values_list("pk", flat=True).first()
+        county_id = -1 if county_id is None else county_id  # no such county: nobody
+    return {
+        "organiser_type": filters.organiser_type,
+        "county_id": county_id,
+        "size_band": filters.size_band,
+    }
+
+
+def _tally_row(indicators: Sequence[Indicator], counted: dict[str, dict[str, list]]) -> dict:
+    """One group's counters in the shape of the live query's row: n, ready, a/h/m/o columns."""
+    submission = counted.get(running_tally.SUBMISSION, {})
+    submitted = submission.get(running_tally.SUBMITTED, [0, 0])[0]
+    row: dict[str, Any] = {"n": submitted, "ready": submission.get(running_tally.READY, [0, 0])[0]}
+    answers = {
+        i.code: {answer: n for answer, (n, _total) in counted.get(i.code, {}).items()}
+        for i in indicators
+        if i.answer_type in TALLIED
+    }
+    row.update(_tally_columns(indicators, answers))
+    for i, indicator in enumerate(indicators):
+        if indicator.answer_type in TALLIED:
+            continue
+        given, total = counted.get(indicator.code, {}).get(running_tally.GIVEN, [0, 0])
+        row[f"a{i}"] = given
+        if indicator.answer_type == Types.TEXT and not indicator.is_dnp:
+            continue
+        row[f"h{i}"] = submitted  # the live condition for these is "always" (achieved_condition)
+        if indicator.answer_type == Types.INTEGER:
+            row[f"m{i}"] = Decimal(total) / given if given else None
+    return row
+
+
+def _organiser_totals(principals) -> dict[tuple[str, int | None], int]:
+    return {
+        (row["organiser_type"], row["county_id"]): row["n"]
+        for row in principals.order_by()
+        .values("organiser_type", "county_id")
+        .annotate(n=Count("pk"))
+    }
+
+
 @cached
 def readiness_overview(
     *,
@@ -323,64 +363,51 @@ def readiness_overview(
 ) -> ReadinessOverview:
     """One round: response, DNP readiness (overall, by type and county), each indicator's answers.
 
-    Five queries: indicators (unless given), counties, organisers by type × county, the
-    submissions by type × county (DNP readiness, free text and whole numbers as columns), and
-    the tally of the answers to the indicators with options.
+    Read from the running tally (readiness/tally.py): the organisers by type × county, and two
+    reads of the counters, whatever the number of submissions. Filtered by municipality, which
+    the tally does not hold, or for a round not yet tallied, the figures are counted from the
+    submissions (readiness_overview_live).
     """
     filters = filters or ReadinessFilters()
+    dimensions = _tally_filters(filters)
+    if (
+        reporting_round is None
+        or dimensions is None
+        or not running_tally.ready([reporting_round.pk])
+    ):
+        return readiness_overview_live(
+            reporting_round=reporting_round, filters=filters, indicators=indicators
+        )
     result = ReadinessOverview(round=reporting_round, filters=filters)
-    if reporting_round is None:
-        return result
     if indicators is None:
         indicators = indicators_of([reporting_round.framework_version_id])[
             reporting_round.framework_version_id
         ]
     indicators = list(indicators)
     result.dnp_indicators = [i for i in indicators if i.is_dnp]
-    principals = filtered_principals(filters=filters)
-
-    totals: dict[tuple[str, int | None], int] = {
-        (row["organiser_type"], row["county_id"]): row["n"]
-        for row in principals.order_by()
-        .values("organiser_type", "county_id")
-        .annotate(n=Count("pk"))
-    }
-    columns = _distribution_columns(indicators)
-    columns["n"] = Count("pk")
-    columns["ready"] = Count("pk", filter=dnp_condition(indicators))
-    submitted_in = _submitted_in(reporting_round, principals)
-    grouped = list(
-        submitted_in.order_by()
-        .values("principal__organiser_type", "principal__county_id")
-        .annotate(**columns)
+    totals = _organiser_totals(filtered_principals(filters=filters))
+    overall = running_tally.counts(round_ids=[reporting_round.pk], **dimensions)
+    groups = running_tally.counts(
+        round_ids=[reporting_round.pk],
+        by=("organiser_type", "county_id"),
+        codes=[running_tally.SUBMISSION],
+        **dimensions,
     )
-    tally = answer_tally(submitted_in, [i.code for i in indicators if i.answer_type in TALLIED])
-    counties = {c.pk: c.name for c in County.objects.order_by("code")}
+    row = _tally_row(indicators, overall.get((reporting_round.pk,), {}))
+    subs = {
+        (kind, county or None): (
+            counted[running_tally.SUBMISSION].get(running_tally.SUBMITTED, [0])[0],
+            counted[running_tally.SUBMISSION].get(running_tally.READY, [0])[0],
+        )
+        for (_round, kind, county), counted in groups.items()
+    }
+    _fill_overview(result, indicators, row, totals, subs)
+    return result
 
-    overall: dict[str, Any] = defaultdict(int)
-    by_type_subs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_county_subs: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    for row in grouped:
-        for name, value in row.items():
-            if name.startswith("principal__"):
-                continue
-            if name.startswith("m"):
-                continue
-            overall[name] += value or 0
-        kind, county = row["principal__organiser_type"], row["principal__county_id"]
-        by_type_subs[kind][0] += row["n"]
-        by_type_subs[kind][1] += row["ready"]
-        by_county_subs[county][0] += row["n"]
-        by_county_subs[county][1] += row["ready"]
-    # Means of whole numbers: weighted by answered counts across the groups.
-    for i, indicator in enumerate(indicators):
-        if indicator.answer_type != Types.INTEGER:
-            continue
-        weighted = sum((r.get(f"m{i}") or 0) * (r.get(f"a{i}") or 0) for r in grouped)
-        answered = sum(r.get(f"a{i}") or 0 for r in grouped)
-        overall[f"m{i}"] = weighted / answered if answered else None
-    overall.update(_tally_columns(indicators, tally.get((), {})))
 
+def _fill_overview(result, indicators, overall, totals, subs) -> None:
+    """The overview's figures from one row of counts for all, and (submitted, ready) per
+    organiser type × county."""
     organisers = sum(totals.values())
     submitted = overall["n"]
     result.organisers = organisers
@@ -395,18 +422,84 @@ def readiness_overview(
     for (kind, county), n in totals.items():
         type_totals[kind] += n
         county_totals[county] += n
+    by_type_subs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_county_subs: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for (kind, county), (n, ready) in subs.items():
+        by_type_subs[kind][0] += n
+        by_type_subs[kind][1] += ready
+        by_county_subs[county][0] += n
+        by_county_subs[county][1] += ready
     result.by_type = _group_rows(
         type_totals,
         {k: tuple(v) for k, v in by_type_subs.items()},
         dict(Principal.OrganiserType.choices),
     )
-    county_labels: dict[int | None, Any] = dict(counties)
+    county_labels: dict[int | None, Any] = {c.pk: c.name for c in County.objects.order_by("code")}
     county_labels[None] = _("No county given")
     result.by_county = _group_rows(
         county_totals,
         {k: tuple(v) for k, v in by_county_subs.items()},
         county_labels,
     )
+
+
+def readiness_overview_live(
+    *,
+    reporting_round: ReportingRound | None,
+    filters: ReadinessFilters | None = None,
+    indicators: Sequence[Indicator] | None = None,
+) -> ReadinessOverview:
+    """readiness_overview counted from the submissions themselves (by municipality; tests).
+
+    Four queries: indicators (unless given), organisers by type × county, the submissions by
+    type × county (DNP readiness, free text and whole numbers as columns), and the tally of the
+    answers to the indicators with options; and the counties.
+    """
+    filters = filters or ReadinessFilters()
+    result = ReadinessOverview(round=reporting_round, filters=filters)
+    if reporting_round is None:
+        return result
+    if indicators is None:
+        indicators = indicators_of([reporting_round.framework_version_id])[
+            reporting_round.framework_version_id
+        ]
+    indicators = list(indicators)
+    result.dnp_indicators = [i for i in indicators if i.is_dnp]
+    principals = filtered_principals(filters=filters)
+    totals = _organiser_totals(principals)
+    columns = _distribution_columns(indicators)
+    columns["n"] = Count("pk")
+    columns["ready"] = Count("pk", filter=dnp_condition(indicators))
+    submitted_in = _submitted_in(reporting_round, principals)
+    grouped = list(
+        submitted_in.order_by()
+        .values("principal__organiser_type", "principal__county_id")
+        .annotate(**columns)
+    )
+    answers = answer_tally(submitted_in, [i.code for i in indicators if i.answer_type in TALLIED])
+
+    overall: dict[str, Any] = defaultdict(int)
+    subs: dict[tuple[str, int | None], tuple[int, int]] = {}
+    for row in grouped:
+        for name, value in row.items():
+            if name.startswith("principal__"):
+                continue
+            if name.startswith("m"):
+                continue
+            overall[name] += value or 0
+        subs[(row["principal__organiser_type"], row["principal__county_id"])] = (
+            row["n"],
+            row["ready"],
+        )
+    # Means of whole numbers: weighted by answered counts across the groups.
+    for i, indicator in enumerate(indicators):
+        if indicator.answer_type != Types.INTEGER:
+            continue
+        weighted = sum((r.get(f"m{i}") or 0) * (r.get(f"a{i}") or 0) for r in grouped)
+        answered = sum(r.get(f"a{i}") or 0 for r in grouped)
+        overall[f"m{i}"] = weighted / answered if answered else None
+    overall.update(_tally_columns(indicators, answers.get((), {})))
+    _fill_overview(result, indicators, overall, totals, subs)
     return result
 
 
@@ -427,6 +520,37 @@ class ReadinessTrend:
     points: list[TrendPoint]
 
 
+def _trend_indicator(rounds, indicators_by_framework, indicator_code):
+    """The indicator by code, described by the newest round's framework that has it."""
+    for reporting_round in reversed(rounds):
+        for candidate in indicators_by_framework.get(reporting_round.framework_version_id, []):
+            if candidate.code == indicator_code:
+                return candidate
+    return None
+
+
+def _trend_point(reporting_round, indicator, row, codes_by_framework) -> TrendPoint:
+    submitted = row.get("n", 0)
+    ready = row.get("ready", 0)
+    has_indicator = indicator is not None and indicator.code in codes_by_framework.get(
+        reporting_round.framework_version_id, set()
+    )
+    options: list[OptionFigure] = []
+    achieved_share = Figure(None)
+    if indicator is not None and has_indicator:
+        result = _indicator_results([indicator], row, submitted)[0]
+        options, achieved_share = result.options, result.achieved_share
+    return TrendPoint(
+        round=reporting_round,
+        submitted=Figure(submitted),
+        dnp_ready=Figure(ready),
+        dnp_share=Figure(share(ready, submitted)),
+        options=options,
+        achieved_share=achieved_share,
+        has_indicator=has_indicator,
+    )
+
+
 @cached
 def readiness_trend(
     *,
@@ -435,28 +559,55 @@ def readiness_trend(
     filters: ReadinessFilters | None = None,
     indicators_by_framework: dict[int, list[Indicator]] | None = None,
 ) -> ReadinessTrend:
-    """Per round, oldest first: DNP-ready share and one indicator's distribution, in one query.
+    """Per round, oldest first: DNP-ready share and one indicator's distribution.
 
     Each round's DNP readiness uses that round's framework; the indicator is matched by code
     and described by the newest framework that has it. Rounds without it show no distribution.
+    Read from the running tally in one query; by municipality counted from the submissions.
     """
+    dimensions = _tally_filters(filters or ReadinessFilters())
+    if dimensions is None or not running_tally.ready(r.pk for r in rounds):
+        return readiness_trend_live(
+            rounds=rounds,
+            indicator_code=indicator_code,
+            filters=filters,
+            indicators_by_framework=indicators_by_framework,
+        )
     rounds = sorted(rounds, key=lambda r: (r.opens_on, r.pk))
     if not rounds:
         return ReadinessTrend(indicator=None, points=[])
     if indicators_by_framework is None:
         indicators_by_framework = indicators_of(r.framework_version_id for r in rounds)
-    indicator = None
+    codes_by_framework = {
+        fw: {i.code for i in inds} for fw, inds in indicators_by_framework.items()
+    }
+    indicator = _trend_indicator(rounds, indicators_by_framework, indicator_code)
+    codes = [running_tally.SUBMISSION] + ([indicator.code] if indicator else [])
+    counted = running_tally.counts(round_ids=[r.pk for r in rounds], codes=codes, **dimensions)
+    points = []
+    for reporting_round in rounds:
+        row = _tally_row([indicator] if indicator else [], counted.get((reporting_round.pk,), {}))
+        points.append(_trend_point(reporting_round, indicator, row, codes_by_framework))
+    return ReadinessTrend(indicator=indicator, points=points)
+
+
+def readiness_trend_live(
+    *,
+    rounds: Sequence[ReportingRound],
+    indicator_code: str = "",
+    filters: ReadinessFilters | None = None,
+    indicators_by_framework: dict[int, list[Indicator]] | None = None,
+) -> ReadinessTrend:
+    """readiness_trend counted from the submissions themselves, in one query."""
+    rounds = sorted(rounds, key=lambda r: (r.opens_on, r.pk))
+    if not rounds:
+        return ReadinessTrend(indicator=None, points=[])
+    if indicators_by_framework is None:
+        indicators_by_framework = indicators_of(r.framework_version_id for r in rounds)
     codes_by_framework: dict[int, set[str]] = {
         fw: {i.code for i in inds} for fw, inds in indicators_by_framework.items()
     }
-    for reporting_round in reversed(rounds):
-        for candidate in indicators_by_framework.get(reporting_round.framework_version_id, []):
-            if candidate.code == indicator_code:
-                indicator = candidate
-                break
-        if indicator:
-            break
-
+    indicator = _trend_indicator(rounds, indicators_by_framework, indicator_code)
     ready = Q(pk__in=[])
     for framework_id in {r.framework_version_id for r in rounds}:
         ready |= Q(round__framework_version_id=framework_id) & dnp_condition(
@@ -493,29 +644,11 @@ def readiness_trend(
     for reporting_round in rounds:
         row = rows.get(reporting_round.pk, {})
         if by_answer:
-            tally = {indicator.code: answers[reporting_round.pk]}
-            row = {**row, **_tally_columns([indicator], tally)}
-        submitted = row.get("n", 0)
-        ready = row.get("ready", 0)
-        has_indicator = indicator is not None and indicator.code in codes_by_framework.get(
-            reporting_round.framework_version_id, set()
-        )
-        options: list[OptionFigure] = []
-        achieved_share = Figure(None)
-        if indicator is not None and has_indicator:
-            result = _indicator_results([indicator], row, submitted)[0]
-            options, achieved_share = result.options, result.achieved_share
-        points.append(
-            TrendPoint(
-                round=reporting_round,
-                submitted=Figure(submitted),
-                dnp_ready=Figure(ready),
-                dnp_share=Figure(share(ready, submitted)),
-                options=options,
-                achieved_share=achieved_share,
-                has_indicator=has_indicator,
-            )
-        )
+            row = {
+                **row,
+                **_tally_columns([indicator], {indicator.code: answers[reporting_round.pk]}),
+            }
+        points.append(_trend_point(reporting_round, indicator, row, codes_by_framework))
     return ReadinessTrend(indicator=indicator, points=points)
 
 

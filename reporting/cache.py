@@ -172,10 +172,20 @@ def _moved_by_events() -> list[type[models.Model]]:
     from agreement.models import Activity, Commitment, Deliverable, Partner
     from portal.models import DemoDataset
     from principals.models import SchoolUnit
-    from readiness.models import Area, AssessmentVersion
+    from readiness.models import (
+        AnswerCount,
+        Area,
+        AssessmentVersion,
+        CountedSubmission,
+        TalliedRound,
+    )
     from reporting.models import RoundPublication
 
     return [
+        # The running tally moves with the submissions, returns and register changes it counts.
+        AnswerCount,
+        CountedSubmission,
+        TalliedRound,
         Activity,
         Commitment,
         Deliverable,

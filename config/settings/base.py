@@ -77,7 +77,7 @@ TEMPLATES = [
         },
     },
 ]
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "portal.form_rendering.PortalFormRenderer"
 
 
 def pooled(database: dict) -> dict:

@@ -5,10 +5,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from principals.models import Principal
+from principals.models import SIZE_BANDS, Principal
 
 from .. import aggregates
-from ..aggregates import SIZE_BANDS
 
 
 def _indicator_choices(indicators) -> list[tuple[str, str]]:

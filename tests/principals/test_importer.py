@@ -8,7 +8,14 @@ from django.db import connection
 from portal.models import AuditEvent
 from principals.importer import parse_bytes, run_import
 from principals.models import Principal, SchoolUnit
-from tests.principals.factories import PrincipalFactory
+from readiness import tally
+from readiness.models import Assessment
+from readiness.services import assessment_submit, framework_load_default
+from reporting import aggregates
+from reporting import cache as reporting_cache
+from tests.principals.factories import MembershipFactory, PrincipalFactory
+from tests.readiness.conftest import complete_answers
+from tests.readiness.factories import ReportingRoundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +246,39 @@ def test_two_imports_of_the_same_file_at_once_leave_the_result_of_one(postgres_o
     assert Principal.objects.count() == 3
     assert SchoolUnit.objects.count() == 3
     assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORTED).count() == 6
+
+
+def test_an_import_that_deactivates_an_organiser_takes_its_answers_out(fixture_path):
+    """The import changes the register in bulk; the staff figures follow (readiness/tally.py)."""
+    framework = framework_load_default(actor="test")[0]
+    call_command(
+        "import_skolverket",
+        fixture_path("organizers.json"),
+        fixture_path("school_units.json"),
+        stdout=StringIO(),
+    )
+    reporting_round = ReportingRoundFactory(framework_version=framework)
+    tally.ensure_tallied([reporting_round.pk])
+    leaving = Principal.objects.get(organisation_number="299912-8008")
+    staying = Principal.objects.get(organisation_number="299901-8001")
+    for principal in (leaving, staying):
+        assessment_submit(
+            principal=principal,
+            reporting_round=reporting_round,
+            answers=complete_answers(framework),
+            seen_version=Assessment._meta.get_field("version").default,
+            actor=MembershipFactory(principal=principal).user,
+        )
+
+    def submitted():
+        reporting_cache.clear()
+        overview = aggregates.readiness_overview(reporting_round=reporting_round)
+        return overview.submitted.value
+
+    assert submitted() == 2
+    call_command("import_skolverket", fixture_path("register_v2.json"), "--full", stdout=StringIO())
+    assert submitted() == 1
+    assert (
+        submitted()
+        == aggregates.readiness_overview_live(reporting_round=reporting_round).submitted.value
+    )

@@ -3,6 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from readiness import tally
 from readiness.models import (
     Area,
     Assessment,
@@ -76,4 +77,5 @@ def submitted_version(assessment, answers, number=1, user=None):
     assessment.current = version
     assessment.state = Assessment.State.SUBMITTED
     assessment.save()
+    tally.sync(Assessment.objects.filter(pk=assessment.pk))  # as assessment_submit does
     return version

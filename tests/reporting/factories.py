@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from principals.models import County, Municipality, Principal
+from readiness import tally
 from readiness.models import Assessment, Indicator, ReportingRound
 from tests.principals.factories import PrincipalFactory
 from tests.readiness.factories import (
@@ -86,6 +87,7 @@ def submit(principal, reporting_round, answers: dict, state=Assessment.State.SUB
     )
     if state != Assessment.State.SUBMITTED:
         Assessment.objects.filter(pk=assessment.pk).update(state=state)
+        tally.sync(Assessment.objects.filter(pk=assessment.pk))  # as assessment_return does
     return assessment
 
 
