@@ -1,5 +1,7 @@
 """The register as a file: the staff's filtered list of principals, as CSV for Excel."""
 
+from collections.abc import Iterator
+
 from django.utils.translation import gettext as _
 
 from portal import spreadsheets
@@ -7,9 +9,35 @@ from portal import spreadsheets
 REGISTER_FILENAME = "huvudman.csv"
 
 
+ROWS_PER_CHUNK = 500
+
+
+class _Pending:
+    """A stream that keeps what is written until it is taken."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
 def register_csv_write(*, stream, principals) -> None:
     """One line per principal of `principals` (rows of `selectors.register_rows`), in order."""
-    writer = spreadsheets.CsvWriter(stream)
+    for chunk in register_csv_chunks(principals=principals):
+        stream.write(chunk)
+
+
+def register_csv_chunks(*, principals) -> Iterator[str]:
+    """The register file in pieces of a few hundred lines, for a streamed download: the first
+    bytes leave at once and memory stays flat, however many organisers match."""
+    pending = _Pending()
+    writer = spreadsheets.CsvWriter(pending)
     writer.writerow(
         [
             _("Organisation number"),
@@ -25,7 +53,8 @@ def register_csv_write(*, stream, principals) -> None:
             _("Demonstration data"),
         ]
     )
-    for p in principals.iterator(chunk_size=2000):
+    yield pending.take()
+    for n, p in enumerate(principals.iterator(chunk_size=2000), start=1):
         writer.writerow(
             [
                 p.organisation_number,
@@ -41,3 +70,6 @@ def register_csv_write(*, stream, principals) -> None:
                 _("Yes") if p.is_demo else "",
             ]
         )
+        if n % ROWS_PER_CHUNK == 0:
+            yield pending.take()
+    yield pending.take()

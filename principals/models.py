@@ -139,6 +139,8 @@ class Principal(VersionedModel):
         verbose_name = _("school organiser")
         verbose_name_plural = _("school organisers")
         ordering = ["name"]
+        # Lists of organisers are sorted by name and show a page at a time.
+        indexes = [models.Index(fields=["name"], name="principal_name")]
 
     def __str__(self) -> str:
         return self.name

@@ -3,8 +3,10 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from portal import spreadsheets
 from portal.concurrency import EditConflict
+from portal.fragments import fragment
 from portal.permissions import MANAGE_PRINCIPALS, permission_required
 from portal.sections import principal_sections
 
@@ -33,17 +36,27 @@ def home(request):
 
 @permission_required(MANAGE_PRINCIPALS)
 def principal_list(request):
-    filterset = selectors.PrincipalFilter(
-        request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
+    def body() -> str:
+        filterset = selectors.PrincipalFilter(
+            request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
+        )
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render_to_string(
+            "principals/partials/register_body.html",
+            {"filter": filterset, "page": page, "query": query.urlencode()},
+        )
+
+    # Rendered once per search until the register changes (portal/fragments.py).
+    seen_by = "all" if access.sees_all_principals(request.user) else request.user.pk
+    body = fragment(
+        "register",
+        (request.GET.urlencode(), seen_by),
+        body,
+        tables=[Principal, SchoolUnit, Membership],
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "principals/principal_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "principals/principal_list.html", {"body": body})
 
 
 @permission_required(MANAGE_PRINCIPALS)
@@ -52,9 +65,16 @@ def principal_export(request):
     filterset = selectors.PrincipalFilter(
         request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
     )
-    response = HttpResponse(content_type=spreadsheets.CSV_CONTENT_TYPE)
+    language = translation.get_language()
+
+    def chunks():
+        # Sent while it is written, after the view has returned: in the reader's language.
+        with translation.override(language):
+            for chunk in exports.register_csv_chunks(principals=filterset.qs):
+                yield chunk.encode()
+
+    response = StreamingHttpResponse(chunks(), content_type=spreadsheets.CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{exports.REGISTER_FILENAME}"'
-    exports.register_csv_write(stream=response, principals=filterset.qs)
     return response
 
 

@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.concurrency import EditConflict
+from portal.fragments import fragment
 from portal.permissions import MANAGE_ROUNDS
 from principals import access
 
@@ -176,6 +178,17 @@ def assessment_edit(request, principal_pk, round_pk):
     )
     shown = {code: {"value": entry.get("value")} for code, entry in raw.items()}
     context = _context(request, principal, reporting_round, assessment, steps, step.number)
+    if request.method == "GET" and not errors and assessment is not None:
+        # The questions as saved: rendered once per saved version and step (a save moves
+        # the assessment's version), without the form's token (portal/fragments.py).
+        context["questions_html"] = fragment(
+            "assessment-questions",
+            (assessment.pk, step.number, previous.current_id if previous else None),
+            lambda: render_to_string(
+                "readiness/partials/questions.html", {"questions": questions, "previous": previous}
+            ),
+            version=f"assessment:{assessment.version}",
+        )
     context.update(
         {
             "step": step,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from principals import selectors as principal_selectors
@@ -13,12 +14,25 @@ from .models import Assessment, AssessmentVersion, Indicator, Rating, Reminder, 
 Types = Indicator.AnswerType
 
 
+# A published framework never changes (services and the admin change drafts only), so each
+# process reads its indicators once: every form and answer page needs them.
+_published_indicators: dict[tuple, list[Indicator]] = {}
+
+
 def indicators_for(framework_version) -> list[Indicator]:
-    return list(
+    """The framework's indicators in form order (a new list each call)."""
+    published = framework_version.status == framework_version.Status.PUBLISHED
+    key = (framework_version.pk, framework_version.published_at)
+    if published and key in _published_indicators:
+        return list(_published_indicators[key])
+    indicators = list(
         Indicator.objects.filter(framework=framework_version)
         .select_related("area")
         .order_by("area__order", "area_id", "order", "id")
     )
+    if published:
+        _published_indicators[key] = indicators
+    return list(indicators)
 
 
 def group_by_area(indicators: list[Indicator]) -> list[tuple[Any, list[Indicator]]]:
@@ -309,6 +323,14 @@ def round_counts(reporting_round: ReportingRound, principals=None) -> dict[str, 
         "in_progress": in_progress,
         "not_started": total - submitted - in_progress,
     }
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, for lists whose count another query already gave."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # the cached_property's own slot
 
 
 def organiser_rows(reporting_round: ReportingRound, principals):

@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -13,9 +13,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal import jobs, outbox, spreadsheets
+from portal.fragments import change_version, fragment, remember
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
 from principals import access
-from principals.models import Principal
+from principals.models import Membership, Principal
 
 from . import exports, selectors, services, tasks
 from .forms import (
@@ -26,7 +27,7 @@ from .forms import (
     ReturnForm,
     RoundForm,
 )
-from .models import Assessment, FrameworkVersion, Indicator, ReportingRound
+from .models import Assessment, FrameworkVersion, Indicator, Reminder, ReportingRound
 
 Types = Indicator.AnswerType
 
@@ -111,10 +112,34 @@ def _int_or_none(value):
 def assessment_history(request, principal_pk, round_pk):
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
     assessment = selectors.assessment_for(principal, reporting_round)
+    context = _base_context(request, principal, reporting_round, assessment)
+    new_number = _int_or_none(request.GET.get("till"))
+    old_number = _int_or_none(request.GET.get("fran"))
+    # The versions and the comparison are made once per reader and choice until anything
+    # changes (portal/fragments.py): names are shown as this reader may see them.
+    context["history"] = fragment(
+        "assessment-history",
+        (
+            assessment.pk if assessment else None,
+            assessment.version if assessment else None,
+            old_number,
+            new_number,
+            request.user.pk,
+        ),
+        lambda: render_to_string(
+            "readiness/partials/history_body.html",
+            _history(reporting_round, assessment, new_number=new_number, old_number=old_number),
+            request=request,
+        ),
+    )
+    return render(request, "readiness/assessment_history.html", context)
+
+
+def _history(reporting_round, assessment, *, new_number=None, old_number=None) -> dict:
     versions = list(selectors.versions_of(assessment)) if assessment else []
     by_number = {v.number: v for v in versions}
-    new = by_number.get(_int_or_none(request.GET.get("till")))
-    old = by_number.get(_int_or_none(request.GET.get("fran")))
+    new = by_number.get(new_number)
+    old = by_number.get(old_number)
     if new is None and versions:
         new = versions[0]
     if old is None and len(versions) > 1:
@@ -128,21 +153,17 @@ def assessment_history(request, principal_pk, round_pk):
         indicators = selectors.indicators_for(reporting_round.framework_version)
         diff_rows = selectors.diff_answers(indicators, old.answers, new.answers)
     numbers = selectors.submission_numbers(versions)
-    context = _base_context(request, principal, reporting_round, assessment)
-    context.update(
-        {
-            "versions": [
-                {"version": v, "submission": numbers.get(v.number), "label": _label(v, numbers)}
-                for v in versions
-            ],
-            "old": old,
-            "new": new,
-            "old_label": _label(old, numbers) if old else "",
-            "new_label": _label(new, numbers) if new else "",
-            "diff_rows": diff_rows,
-        }
-    )
-    return render(request, "readiness/assessment_history.html", context)
+    return {
+        "versions": [
+            {"version": v, "submission": numbers.get(v.number), "label": _label(v, numbers)}
+            for v in versions
+        ],
+        "old": old,
+        "new": new,
+        "old_label": _label(old, numbers) if old else "",
+        "new_label": _label(new, numbers) if new else "",
+        "diff_rows": diff_rows,
+    }
 
 
 def _label(version, numbers: dict[int, int]) -> str:
@@ -280,27 +301,31 @@ def round_detail(request, pk):
         if filters.cleaned_data["county"]:
             principals = principals.filter(county=filters.cleaned_data["county"])
         show = filters.cleaned_data["show"] or show
-    rows = selectors.organiser_rows(reporting_round, principals)
-    if show == "not_submitted":
-        rows = rows.filter(
-            Q(assessment_state__isnull=True) | ~Q(assessment_state=Assessment.State.SUBMITTED)
+    # The counts and the list of organisers are made once per filter until anything in them
+    # changes (portal/fragments.py).
+    seen = (reporting_round.pk, request.GET.urlencode())
+    version = change_version([Principal, Assessment, Membership, Reminder])
+    counts = remember(
+        "round-counts",
+        seen,
+        lambda: selectors.round_counts(reporting_round, principals),
+        version=version,
+    )
+
+    def organisers() -> str:
+        return render_to_string(
+            "readiness/partials/round_organisers.html",
+            _organiser_list(request, reporting_round, principals, counts, filters, show),
         )
-    elif show == "submitted":
-        rows = rows.filter(assessment_state=Assessment.State.SUBMITTED)
-    page = Paginator(rows, 50).get_page(request.GET.get("sida"))
-    query = request.GET.copy()
-    query.pop("sida", None)
+
+    organisers_html = fragment("round-organisers", seen, organisers, version=version)
     return render(
         request,
         "readiness/round_detail.html",
         {
             "round": reporting_round,
-            "counts": selectors.round_counts(reporting_round, principals),
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
-            "show": show,
-            "states": dict(Assessment.State.choices),
+            "counts": counts,
+            "organisers": organisers_html,
             "can_manage": request.user.has_perm(MANAGE_ROUNDS),
             "extend_form": ExtendForm(),
             "delivery": outbox.summary(f"round:{reporting_round.pk}"),
@@ -342,6 +367,34 @@ def _organisers(n: int) -> str:
 
 def _recipients(n: int) -> str:
     return ngettext("%(n)s recipient", "%(n)s recipients", n) % {"n": n}
+
+
+def _organiser_list(request, reporting_round, principals, counts, filters, show) -> dict:
+    submitted = Exists(
+        Assessment.objects.filter(
+            round=reporting_round, principal=OuterRef("pk"), state=Assessment.State.SUBMITTED
+        )
+    )
+    if show == "not_submitted":
+        principals, count = principals.filter(~submitted), counts["total"] - counts["submitted"]
+    elif show == "submitted":
+        principals, count = principals.filter(submitted), counts["submitted"]
+    else:
+        count = counts["total"]
+    # The counts already say how many rows there are: no second count of every organiser.
+    paginator = selectors.CountedPaginator(
+        selectors.organiser_rows(reporting_round, principals), 50, count=count
+    )
+    query = request.GET.copy()
+    query.pop("sida", None)
+    return {
+        "round": reporting_round,
+        "filters": filters,
+        "page": paginator.get_page(request.GET.get("sida")),
+        "query": query.urlencode(),
+        "show": show,
+        "states": dict(Assessment.State.choices),
+    }
 
 
 @require_POST

@@ -71,8 +71,13 @@ def _set(key: str, value: Any) -> None:
 
 
 def clear() -> None:
-    """Empty the shared cache and this process's copy (tests, the benchmark)."""
-    cache.clear()
+    """Empty this installation's part of the shared cache and this process's copy (tests, the
+    benchmark). Redis' own clear() would empty the whole database, other installations' keys
+    included (CACHE_KEY_PREFIX keeps them apart): only keys under our prefix are deleted."""
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # django-redis adds KEY_PREFIX and the key version
+    else:
+        cache.clear()
     _local.clear()
 
 

@@ -130,6 +130,9 @@ JOB_FILE_DAYS = env.int("JOB_FILE_DAYS", default=30)
 # (then `manage.py createcachetable`). The dashboards keep computed figures here
 # (reporting/cache.py); with a shared cache also sessions, users and permissions (below).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Every key starts with this, so two installations sharing one Redis (test and production,
+# two portals) never read or delete each other's entries: give each its own.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="skoldigistod")
 SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith((".LocMemCache", ".DummyCache"))
 
 AUTHENTICATION_BACKENDS = [

@@ -50,7 +50,7 @@ def _shown_csv(cell: str) -> str:
 
 def _csv_cells(response) -> list[str]:
     assert response.status_code == 200, response
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     delimiter = ";" if ";" in text.splitlines()[0] or "," not in text.splitlines()[0] else ","
     cells = [c for row in csv.reader(io.StringIO(text), delimiter=delimiter) for c in row]
     for cell in cells:

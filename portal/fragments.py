@@ -1,0 +1,78 @@
+"""Rendered parts of list pages, kept in the cache until anything they may show has changed.
+
+The register, a round's list of organisers and similar parts render fifty rows each time, which
+costs more than the rest of the page together. Their content changes only with a recorded
+change: every change to organiser or programme data records an audit event (project rule), the
+admin writes a log entry, and bulk loads add rows. So a part is kept under a key holding the
+newest id of the audit events, of the admin log and of the tables the caller names, and today's
+date (states that follow the calendar). It is one cheap query; any change makes the next
+request render afresh, and an entry nobody asks for again simply expires.
+
+Parts must hold nothing per request or per person (no CSRF token, nonce, user name): those stay
+in the page around them. Callers put into `parts` whatever decides what the reader may see.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, models
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+
+TIMEOUT = 60 * 15
+PREFIX = "fragment:1:"
+
+
+def change_version(tables: Iterable[type[models.Model]] = ()) -> str:
+    """A token that moves with every recorded change and every new row of these tables."""
+    from django.contrib.admin.models import LogEntry
+
+    from .models import AuditEvent
+
+    quote = connection.ops.quote_name
+    parts = [
+        f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 (model names)
+        for m in (AuditEvent, LogEntry, *tables)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        row = cursor.fetchone()
+    return datetime.date.today().isoformat() + ":" + ".".join(str(v or 0) for v in row)
+
+
+def remember(
+    name: str,
+    parts: tuple[Any, ...],
+    compute: Callable[[], Any],
+    *,
+    tables: Iterable[type[models.Model]] = (),
+    version: str | None = None,
+) -> Any:
+    """compute()'s result, from the cache while nothing it was made from has changed.
+
+    `version`: change_version(tables) when the caller already has it (several parts, one query).
+    """
+    version = change_version(tables) if version is None else version
+    described = repr((name, translation.get_language(), version, parts))
+    key = PREFIX + name + ":" + hashlib.sha256(described.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, TIMEOUT)
+    return found
+
+
+def fragment(
+    name: str,
+    parts: tuple[Any, ...],
+    render: Callable[[], str],
+    *,
+    tables: Iterable[type[models.Model]] = (),
+    version: str | None = None,
+) -> SafeString:
+    """The part rendered by `render`, from the cache while nothing it may show has changed."""
+    found = remember(name, parts, lambda: str(render()), tables=tables, version=version)
+    return mark_safe(found)  # noqa: S308 (our own rendered template, escaped when rendered)
