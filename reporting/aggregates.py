@@ -707,7 +707,7 @@ def _quarter_label(day: datetime.date) -> str:
     return f"{day.year} K{(day.month - 1) // 3 + 1}"
 
 
-@cached
+@cached(scope="programme")
 def programme_money(*, agreement: Agreement) -> tuple[list[MoneyRow], list[MoneyRow], MoneyRow]:
     """Per funding year and per year × initiative: allocated, budgeted, spent, remaining.
 
@@ -872,7 +872,7 @@ def ratings_by_quarter(*, agreement: Agreement) -> list[dict]:
     return list(quarters.values())
 
 
-@cached
+@cached(scope="programme")
 def programme_reach(
     *, agreement: Agreement, outside: bool, reveal: bool = False
 ) -> tuple[ReachRow, list[ReachRow], list[ReachRow]]:
@@ -944,7 +944,7 @@ def programme_reach(
     return total, by_type, by_county
 
 
-@cached
+@cached(scope="programme")
 def programme_overview(
     *,
     agreement: Agreement | None,
@@ -966,7 +966,7 @@ def programme_overview(
     return result
 
 
-@cached
+@cached(scope="programme")
 def funding_by_year(*, agreements: Sequence[Agreement] | None = None) -> list[dict]:
     """Open data: per agreement and funding year, allocated, budgeted, spent and remaining.
 
@@ -1016,7 +1016,7 @@ def county_choices() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- open data
 
 
-@cached
+@cached(scope="programme")
 def open_programme_records() -> list[dict]:
     """Open data: each agreement's funding and spending per year (no personal data)."""
     return [

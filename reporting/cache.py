@@ -220,25 +220,63 @@ def _literal(value: str) -> str:
     return f"'{value}'"
 
 
+def _readiness_only() -> list[type[models.Model]]:
+    """Models only the readiness figures are made from: the programme's figures (money,
+    milestones, reach) never read them, so their changes leave the programme's pages warm."""
+    from readiness.models import (
+        AnswerCount,
+        Area,
+        Assessment,
+        AssessmentVersion,
+        CountedSubmission,
+        FrameworkVersion,
+        Indicator,
+        ReportingRound,
+        TalliedRound,
+    )
+    from reporting.models import RoundPublication
+
+    return [
+        FrameworkVersion,
+        Indicator,
+        ReportingRound,
+        Assessment,
+        AssessmentVersion,
+        Area,
+        AnswerCount,
+        CountedSubmission,
+        TalliedRound,
+        RoundPublication,
+    ]
+
+
+SCOPES = ("all", "programme")
+
+
 @functools.cache
-def _version_sql() -> str:
+def _version_sql(scope: str = "all") -> str:
     """One query: the newest id of each table, and of the audit events that may move a figure.
 
     The audit part reads the partial index `audit_figure_changes` backwards, skipping
     bookkeeping events (drafts, reminders, invitations) and events about unrelated subjects.
-    Its constants are literals, so the planner can match the index's condition.
+    Its constants are literals, so the planner can match the index's condition. The
+    "programme" scope also leaves out what only the readiness figures are made from.
     """
     from portal.models import BOOKKEEPING_ACTIONS, AuditEvent
 
+    if scope not in SCOPES:
+        raise ValueError(scope)
+    ignored = _readiness_only() if scope == "programme" else []
     quote = connection.ops.quote_name
     parts = [
         f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 (model names)
         for m in _version_models()
+        if m not in ignored
     ]
     actions = ", ".join(_literal(a) for a in BOOKKEEPING_ACTIONS)
     subjects = " OR ".join(
         f"(app_label = {_literal(m._meta.app_label)} AND model = {_literal(m._meta.model_name)})"
-        for m in _unrelated_subjects()
+        for m in [*_unrelated_subjects(), *ignored]
     )
     parts.append(
         f"(SELECT MAX(id) FROM {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (model names)
@@ -259,10 +297,12 @@ def _prepared_cursor():
     return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
-def data_version() -> str:
-    """A token that changes whenever data behind any figure changes, or the day turns; one query."""
+def data_version(scope: str = "all") -> str:
+    """A token that changes whenever data behind any figure changes, or the day turns; one query.
+
+    scope="programme": only what the programme's figures are made from."""
     with _prepared_cursor() as cursor:
-        cursor.execute(_version_sql())
+        cursor.execute(_version_sql(scope))
         row = cursor.fetchone()
     return datetime.date.today().isoformat() + ":" + ".".join(str(v or 0) for v in row)
 
@@ -295,15 +335,19 @@ def make_key(name: str, *parts: Any, version: str | None = None) -> str:
     return PREFIX + name + ":" + hashlib.sha256(described.encode()).hexdigest()
 
 
-def cached(func: Callable) -> Callable:
-    """Keep a keyword-only function's result under its arguments and the data version.
+def cached(func: Callable | None = None, *, scope: str = "all") -> Callable:
+    """Keep a keyword-only function's result under its arguments and the data version
+    (of `scope`: `@cached(scope="programme")` for figures made from the programme only).
 
     The uncached function stays reachable as `func.uncached` (tests compare the two).
     """
+    if func is None:
+        return functools.partial(cached, scope=scope)
 
     @functools.wraps(func)
     def wrapper(**kwargs):
-        key = make_key(f"{func.__module__}.{func.__qualname__}", kwargs)
+        version = data_version(scope) if scope != "all" else None
+        key = make_key(f"{func.__module__}.{func.__qualname__}", kwargs, version=version)
         found = _get(key, _MISSING)
         if found is not _MISSING:
             return found

@@ -398,6 +398,8 @@ PROGRAMME = Dashboard(
     body_template="reporting/partials/dash_programme_body.html",
     page_template="reporting/dashboard_programme.html",
     export_url="reporting:programme-export",
+    # Submissions and other readiness changes leave the programme's figures as they are.
+    version=lambda request: page_cache.data_version("programme"),
 )
 
 

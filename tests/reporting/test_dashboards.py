@@ -336,6 +336,30 @@ def test_a_cost_changed_through_the_service_shows_at_once(login, staff, programm
     assert "4\xa0930\xa0000\xa0kr" in page and "4\xa0880\xa0000\xa0kr" not in page
 
 
+def test_a_submission_leaves_the_programme_dashboard_warm_and_a_cost_does_not(
+    login, staff, programme, data
+):
+    from agreement.models import Cost
+    from agreement.services import cost_update
+    from readiness.services import assessment_return
+    from reporting import cache as reporting_cache
+
+    newcomer = principals(1, organiser_type=Principal.OrganiserType.ENSKILD)[0]
+    client = login(staff)
+    client.get(PROGRAMME)
+    version = reporting_cache.data_version("programme")
+    everything = reporting_cache.data_version()
+    assessment = submit(newcomer, data.main, {"idp": "own", "mfa": "achieved"})
+    assessment_return(assessment=assessment, comment="Rätta svaren", actor=staff)
+    assert reporting_cache.data_version() != everything  # the readiness figures moved
+    assert reporting_cache.data_version("programme") == version
+    cost = Cost.objects.get(amount=Decimal("100000"))
+    cost_update(actor=staff, cost=cost, fields={"amount": Decimal("50000")})
+    assert reporting_cache.data_version("programme") != version
+    page = client.get(PROGRAMME).content.decode().replace("&nbsp;", "\xa0")
+    assert "4\xa0930\xa0000\xa0kr" in page
+
+
 def test_pages_are_cached_per_suppression_without_per_request_values(
     login, staff, government, data
 ):
