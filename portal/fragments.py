@@ -43,6 +43,32 @@ def change_version(tables: Iterable[type[models.Model]] = ()) -> str:
     return datetime.date.today().isoformat() + ":" + ".".join(str(v or 0) for v in row)
 
 
+def key_for(
+    name: str,
+    parts: tuple[Any, ...],
+    *,
+    tables: Iterable[type[models.Model]] = (),
+    version: str | None = None,
+) -> str:
+    """The cache key of a part: its name, parts, the language and the change version."""
+    version = change_version(tables) if version is None else version
+    described = repr((name, translation.get_language(), version, parts))
+    return PREFIX + name + ":" + hashlib.sha256(described.encode()).hexdigest()
+
+
+def stream_kept(key: str, chunks: Iterable[bytes], *, limit: int = 20 * 1024 * 1024):
+    """Yield the chunks of a streamed download and keep the whole file under `key` once it is
+    complete (up to `limit` bytes), so the next request for it is one cache read."""
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size <= limit:
+            parts.append(chunk)
+        yield chunk
+    if size <= limit:
+        cache.set(key, b"".join(parts), TIMEOUT)
+
+
 def remember(
     name: str,
     parts: tuple[Any, ...],
@@ -55,9 +81,7 @@ def remember(
 
     `version`: change_version(tables) when the caller already has it (several parts, one query).
     """
-    version = change_version(tables) if version is None else version
-    described = repr((name, translation.get_language(), version, parts))
-    key = PREFIX + name + ":" + hashlib.sha256(described.encode()).hexdigest()
+    key = key_for(name, parts, tables=tables, version=version)
     found = cache.get(key)
     if found is None:
         found = compute()

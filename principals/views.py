@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal import spreadsheets
+from portal import fragments, spreadsheets
 from portal.concurrency import EditConflict
 from portal.fragments import fragment
 from portal.permissions import MANAGE_PRINCIPALS, permission_required
@@ -66,6 +67,13 @@ def principal_export(request):
         request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
     )
     language = translation.get_language()
+    seen_by = "all" if access.sees_all_principals(request.user) else request.user.pk
+    key = fragments.key_for(
+        "register-export",
+        (request.GET.urlencode(), seen_by),
+        tables=[Principal, SchoolUnit, Membership],
+    )
+    kept = cache.get(key)
 
     def chunks():
         # Sent while it is written, after the view has returned: in the reader's language.
@@ -73,7 +81,12 @@ def principal_export(request):
             for chunk in exports.register_csv_chunks(principals=filterset.qs):
                 yield chunk.encode()
 
-    response = StreamingHttpResponse(chunks(), content_type=spreadsheets.CSV_CONTENT_TYPE)
+    if kept is not None:
+        response = HttpResponse(kept, content_type=spreadsheets.CSV_CONTENT_TYPE)
+    else:
+        response = StreamingHttpResponse(
+            fragments.stream_kept(key, chunks()), content_type=spreadsheets.CSV_CONTENT_TYPE
+        )
     response["Content-Disposition"] = f'attachment; filename="{exports.REGISTER_FILENAME}"'
     return response
 

@@ -70,3 +70,17 @@ def test_the_form_and_the_history_show_what_was_just_saved(
     assert client.get(history).content.decode().count('class="tag tag--green"') == 2
     form = client.get(edit_url(principal_a, open_round, 1)).content.decode()
     assert 'value="service" checked' in form
+
+
+def test_the_register_export_is_kept_until_the_register_changes(login, staff):
+    client = login(staff)
+    export = reverse("principals:principal-export")
+    PrincipalFactory(name="Första skolan AB")
+    first = client.get(export)
+    assert first.streaming  # written while it is sent
+    body = first.getvalue()
+    again = client.get(export)
+    assert not again.streaming and again.content == body  # kept whole
+    assert again["Content-Disposition"] == first["Content-Disposition"]
+    PrincipalFactory(name="Andra skolan AB")
+    assert "Andra skolan AB" in client.get(export).getvalue().decode("utf-8-sig")
