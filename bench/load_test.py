@@ -18,7 +18,11 @@ It prints throughput, median and 95th percentile latency and the number of error
 the database for lost writes (every draft save and submission that a client saw succeed is a
 version row and an event in the history, and nothing more), stops gunicorn and drops the
 database. Exit status 0 only when there were no errors and no lost writes. Not a timed test:
-it is not part of the pytest suite. Options: --users, --seconds, --workers, --keep-db.
+it is not part of the pytest suite. Options: --users, --seconds, --workers, --keep-db, and
+--think MIN,MAX (seconds between a user's tasks, default 1,3). The think time bounds throughput:
+50 users waiting 2 s on average can send at most 25 requests a second however fast the server
+is, so `--think 0,0` measures what the server can carry (every user sends its next request as
+soon as the last one is answered).
 """
 
 import argparse
@@ -47,6 +51,7 @@ if __name__ != "__main__":  # imported by locust as its locustfile: the simulate
 
     PLAN = json.loads(Path(os.environ["LOAD_TEST_PLAN"]).read_text())
     COUNTS = {"drafts": 0, "submits": 0}
+    THINK = between(*PLAN["think"])  # seconds each simulated user waits between two tasks
     LOCK = re.compile(r'name="lock" value="(\d+)"')
     CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -77,50 +82,77 @@ if __name__ != "__main__":  # imported by locust as its locustfile: the simulate
 
     class Organiser(HttpUser):
         fixed_count = ORGANISERS
-        wait_time = between(1, 3)
+        wait_time = THINK
+
+        def _page(self, url: str, name: str):
+            page = self.client.get(url, name=name)
+            lock, token = LOCK.search(page.text), CSRF.search(page.text)
+            if not (lock and token):
+                return None
+            return {"lock": lock.group(1), "csrfmiddlewaretoken": token.group(1)}
+
+        def _save_step(self, step: dict) -> bool:
+            """Save one area of the form with a fresh answer, so that every save writes."""
+            url = f"{self.url}?steg={step['number']}"
+            data = self._page(url, "self-assessment form")
+            if data is None:
+                return False
+            data["save"] = "1"
+            for code in step["codes"]:
+                value = PLAN["answers"][code]
+                if isinstance(value, list):
+                    data[f"v-{code}"] = value
+                elif code in PLAN["text_codes"]:
+                    data[f"v-{code}"] = f"Svar {self.saves}-{random.randint(1, 10**9)}"
+                else:
+                    data[f"v-{code}"] = str(value)
+            self.saves += 1
+            with self.client.post(
+                url, data, name="self-assessment save", allow_redirects=False, catch_response=True
+            ) as response:
+                if response.status_code == 302:
+                    COUNTS["drafts"] += 1
+                    return True
+                response.failure(f"save not accepted ({response.status_code})")
+            return False
 
         def on_start(self):
             account = ORGANISER_ACCOUNTS.take()
             log_in(self, account["username"])
-            self.url = account["url"]
-
-        def _post(self, action: str):
-            page = self.client.get(self.url, name="self-assessment form")
-            lock = LOCK.search(page.text)
-            token = CSRF.search(page.text)
-            if not (lock and token):
-                return
-            data = {"lock": lock.group(1), action: "1", "csrfmiddlewaretoken": token.group(1)}
-            for code, value in PLAN["answers"].items():
-                if isinstance(value, list):
-                    data[f"v-{code}"] = value
-                elif code in PLAN["text_codes"]:
-                    data[f"v-{code}"] = f"Svar {random.randint(1, 10**6)}"
-                else:
-                    data[f"v-{code}"] = str(value)
-            with self.client.post(
-                self.url,
-                data,
-                name=f"self-assessment {action}",
-                allow_redirects=False,
-                catch_response=True,
-            ) as response:
-                if response.status_code == 302:
-                    COUNTS["submits" if action == "submit" else "drafts"] += 1
-                else:
-                    response.failure(f"{action} not accepted ({response.status_code})")
+            self.url, self.review = account["url"], account["review"]
+            self.saves = 0
+            # A complete draft first: every area once, so that the form can be submitted.
+            for step in PLAN["steps"]:
+                self._save_step(step)
 
         @task(6)
         def save_draft(self):
-            self._post("save")
+            self._save_step(random.choice(PLAN["changing_steps"]))
 
         @task(1)
         def submit(self):
-            self._post("submit")
+            # A changed draft, then the submission from the review page.
+            if not self._save_step(random.choice(PLAN["changing_steps"])):
+                return
+            data = self._page(self.review, "self-assessment review")
+            if data is None:
+                return
+            data["submit"] = "1"
+            with self.client.post(
+                self.review,
+                data,
+                name="self-assessment submit",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code == 302 and "/kvitto/" in response.headers["Location"]:
+                    COUNTS["submits"] += 1
+                else:
+                    response.failure(f"submission not accepted ({response.status_code})")
 
     class Staff(HttpUser):
         fixed_count = STAFF
-        wait_time = between(1, 3)
+        wait_time = THINK
 
         def on_start(self):
             log_in(self, STAFF_ACCOUNTS.take()["username"])
@@ -149,7 +181,7 @@ if __name__ != "__main__":  # imported by locust as its locustfile: the simulate
 
     class Anonymous(HttpUser):
         fixed_count = ANONYMOUS
-        wait_time = between(1, 3)
+        wait_time = THINK
 
         @task(2)
         def readiness_csv(self):
@@ -182,6 +214,7 @@ def prepare() -> dict:
 
     from bench.dashboard_benchmark import generate
     from principals.models import Membership, Principal
+    from readiness import selectors
     from readiness.models import FrameworkVersion, ReportingRound
     from tests.portal.factories import staff_user
 
@@ -208,7 +241,13 @@ def prepare() -> dict:
             "readiness:assessment-edit",
             kwargs={"principal_pk": principal.pk, "round_pk": reporting_round.pk},
         )
-        organisers.append({"username": user.username, "url": url, "principal": principal.pk})
+        review = reverse(
+            "readiness:assessment-review",
+            kwargs={"principal_pk": principal.pk, "round_pk": reporting_round.pk},
+        )
+        organisers.append(
+            {"username": user.username, "url": url, "review": review, "principal": principal.pk}
+        )
     staff = []
     for n in range(STAFF):
         user = staff_user(username=f"load-staff-{n}")
@@ -228,7 +267,15 @@ def prepare() -> dict:
         else:
             answers[indicator.code] = "Svar"
             text_codes.append(indicator.code)
+    # The form's areas (steps), as the wizard shows them to an organiser with no answers yet.
+    steps = [
+        {"number": step.number, "codes": [i.code for i in step.indicators]}
+        for step in selectors.steps_for(selectors.indicators_for(framework), {})
+    ]
+    changing = [step for step in steps if set(step["codes"]) & set(text_codes)]
     return {
+        "steps": steps,
+        "changing_steps": changing,
         "round": reporting_round.pk,
         "organisers": organisers,
         "staff": staff,
@@ -316,7 +363,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    parser.add_argument("--think", default="1,3", help="MIN,MAX seconds between a user's tasks")
     args = parser.parse_args()
+    try:
+        args.think = [float(part) for part in args.think.split(",")]
+        if len(args.think) != 2 or not 0 <= args.think[0] <= args.think[1]:
+            raise ValueError
+    except ValueError:
+        parser.error("--think takes MIN,MAX seconds, for example 1,3 or 0,0")
     if args.users != ORGANISERS + STAFF + ANONYMOUS:
         parser.error(f"the mix is fixed at {ORGANISERS + STAFF + ANONYMOUS} users")
 
@@ -344,6 +398,7 @@ def run(args, db_url: str) -> int:
         started = time.monotonic()
         call_command("migrate", verbosity=0)
         plan = prepare()
+        plan["think"] = args.think
         with connections["default"].cursor() as cursor:
             cursor.execute("ANALYZE")
         connections.close_all()
@@ -385,7 +440,8 @@ def run(args, db_url: str) -> int:
                 time.sleep(0.2)
         print(
             f"gunicorn: {args.workers} workers on {base}; locust: {args.users} users "
-            f"({ORGANISERS} organisers, {STAFF} staff, {ANONYMOUS} anonymous) for {args.seconds} s"
+            f"({ORGANISERS} organisers, {STAFF} staff, {ANONYMOUS} anonymous) "
+            f"for {args.seconds} s, {args.think[0]:g}–{args.think[1]:g} s between a user's tasks"
         )
         result = work / "counts.json"
         subprocess.run(  # noqa: S603

@@ -9,6 +9,10 @@ its transaction commits). A deactivated user, a new password or a revoked role t
 effect on the next request in every process. A per-process cache could not be told about a
 change made in another process, so without a shared cache every request reads the database,
 as Django does.
+
+The entry also says whether the user is a member of any organiser (the last question
+`roles.role_of` asks of an organiser's user on every page); principals moves the generation
+when a membership is added or removed.
 """
 
 import contextlib
@@ -31,7 +35,7 @@ TIMEOUT = 60 * 5
 
 
 def _entry_key(user_id) -> str:
-    return f"portal:auth:user:{user_id}"
+    return f"portal:auth:user:v2:{user_id}"
 
 
 class PortalModelBackend(ModelBackend):
@@ -50,14 +54,17 @@ class PortalModelBackend(ModelBackend):
                 return None
             # A superuser holds every permission (ModelBackend reads them if ever asked).
             permissions = None if user.is_superuser else _read_permissions(user)
+            is_member = user.memberships.exists()
             fields = [f.attname for f in User._meta.concrete_fields]
             values = [getattr(user, name) for name in fields]
-            cache.set(_entry_key(user_id), (generation, fields, values, permissions), TIMEOUT)
+            entry = (generation, fields, values, permissions, is_member)
+            cache.set(_entry_key(user_id), entry, TIMEOUT)
         else:
-            _generation, fields, values, permissions = entry
+            _generation, fields, values, permissions, is_member = entry
             user = User.from_db(User.objects.db, fields, values)
             if not self.user_can_authenticate(user):
                 return None
+        user._portal_is_member = is_member
         if permissions is not None:
             user._perm_cache = set(permissions)
         return user

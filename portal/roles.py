@@ -51,12 +51,18 @@ def role_of(user) -> Role:
         role = Role.STAFF
     elif user.has_perm("portal.view_aggregates"):
         role = Role.GOVERNMENT
-    elif user.memberships.exists():
+    elif _is_member(user):
         role = Role.ORGANISER
     else:
         role = Role.NONE
     user._portal_role = role
     return role
+
+
+def _is_member(user) -> bool:
+    """Whether the user belongs to any organiser; the sign-in cache may already know."""
+    known = getattr(user, "_portal_is_member", None)
+    return user.memberships.exists() if known is None else known
 
 
 def ensure_role_groups(group_model, permission_model) -> None:

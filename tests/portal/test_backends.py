@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from portal import backends
 from portal.roles import STAFF_GROUP
+from principals.models import Membership
 from tests.portal.factories import PASSWORD
+from tests.principals.factories import MembershipFactory
 
 pytestmark = [pytest.mark.django_db]
 
@@ -128,3 +130,23 @@ def test_a_cached_superuser_still_holds_every_permission(shared, login, admin):
     login(admin).get(PAGE)
     cached = backends.PortalModelBackend().get_user(admin.pk)
     assert len(cached.get_all_permissions()) == Permission.objects.count()
+
+
+def test_an_organisers_page_reads_the_membership_from_the_cache_until_one_changes(
+    shared, login, principal_a, django_capture_on_commit_callbacks
+):
+    """The menu asks whether the user belongs to any organiser on every page."""
+    editor = MembershipFactory(principal=principal_a, user__username="cached-editor").user
+    client = login(editor)
+    client.get(reverse("portal:accessibility"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("portal:accessibility")).status_code == 200
+    assert not [q for q in queries.captured_queries if "principals_membership" in q["sql"]]
+    assert client.get(reverse("portal:accessibility")).context["user_role"] == "organiser"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Membership.objects.filter(user=editor).delete()
+    assert client.get(reverse("portal:accessibility")).context["user_role"] == "none"
+    with django_capture_on_commit_callbacks(execute=True):
+        MembershipFactory(principal=principal_a, user=editor)
+    assert client.get(reverse("portal:accessibility")).context["user_role"] == "organiser"
