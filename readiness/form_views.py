@@ -29,14 +29,21 @@ STEP = "steg"  # ?steg=2: the second area
 CHECK = "kontrollera"  # ?kontrollera=1: show the step's unanswered required questions
 
 
-def _for_editor(request, principal_pk, round_pk):
-    """Only the organiser's own editors fill in; everyone else is refused as before."""
+def _for_editor(request, principal_pk, round_pk, *, with_previous=False):
+    """Only the organiser's own editors fill in; everyone else is refused as before.
+    With `with_previous`, the organiser's last submission in an earlier round comes too."""
     principal = access.get_principal_for_answers(request.user, principal_pk)
     reporting_round = get_object_or_404(
         ReportingRound.objects.select_related("framework_version"), pk=round_pk
     )
     if not access.is_editor_member(request.user, principal):
         raise PermissionDenied
+    if with_previous:
+        return (
+            principal,
+            reporting_round,
+            *selectors.assessment_and_previous(principal, reporting_round),
+        )
     return principal, reporting_round, selectors.assessment_for(principal, reporting_round)
 
 
@@ -130,7 +137,9 @@ def _context(request, principal, reporting_round, assessment, steps, current):
 
 @login_required
 def assessment_edit(request, principal_pk, round_pk):
-    principal, reporting_round, assessment = _for_editor(request, principal_pk, round_pk)
+    principal, reporting_round, assessment, previous = _for_editor(
+        request, principal_pk, round_pk, with_previous=True
+    )
     if not services.is_editable(assessment, reporting_round) and request.method != "POST":
         return _closed(request, principal, reporting_round)
     indicators = selectors.indicators_for(reporting_round.framework_version)
@@ -138,7 +147,6 @@ def assessment_edit(request, principal_pk, round_pk):
     saved = working.answers if working else {}
     steps = selectors.steps_for(indicators, saved)
     step = steps[_step_number(request, len(steps)) - 1]
-    previous = selectors.previous_assessment(principal, reporting_round)
     lock = assessment.version if assessment else 1
     errors: dict[str, str] = {}
     conflict_rows = None

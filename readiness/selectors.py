@@ -52,18 +52,21 @@ def assessment_for(principal, reporting_round) -> Assessment | None:
     )
 
 
-def previous_assessment(principal, reporting_round) -> Assessment | None:
-    """The organiser's last submission in an earlier round, for 'last time you answered'."""
-    return (
-        Assessment.objects.filter(
-            principal=principal,
-            round__opens_on__lt=reporting_round.opens_on,
-            current__isnull=False,
-        )
-        .select_related("current", "round")
+def assessment_and_previous(
+    principal, reporting_round
+) -> tuple[Assessment | None, Assessment | None]:
+    """The organiser's assessment in this round and its last submission in an earlier round
+    (for "last time you answered"), in one query: the form shows both."""
+    opens_on = reporting_round.opens_on
+    rows = list(
+        Assessment.objects.filter(principal=principal)
+        .filter(Q(round=reporting_round) | Q(round__opens_on__lt=opens_on, current__isnull=False))
+        .select_related("draft__created_by", "current__created_by", "round")
         .order_by("-round__opens_on")
-        .first()
     )
+    this = next((row for row in rows if row.round_id == reporting_round.pk), None)
+    previous = next((row for row in rows if row.round.opens_on < opens_on), None)
+    return this, previous
 
 
 def display_value(indicator: Indicator, value) -> str:

@@ -24,7 +24,7 @@ from readiness.queries import (
     is_given,
     option_conditions,
 )
-from readiness.selectors import is_achieved
+from readiness.selectors import assessment_and_previous, is_achieved
 from readiness.services import validate_answers
 from tests.principals.factories import MembershipFactory, PrincipalFactory
 
@@ -330,3 +330,35 @@ def test_the_tally_counts_as_python_does(submissions):
             .annotate(n=Count("pk"))
         }
         assert count_answers(indicator, grouped) == expected, indicator.code
+
+
+def test_the_form_reads_this_rounds_assessment_and_the_last_earlier_submission_together(
+    principal_a, principal_b, django_assert_num_queries
+):
+    """The last *submitted* assessment of an earlier round; never a later or same-day round,
+    an unsubmitted one or another organiser's."""
+    today = timezone.localdate()
+
+    def round_opening(days_ago):
+        return ReportingRoundFactory(opens_on=today - datetime.timedelta(days=days_ago))
+
+    this_round = round_opening(10)
+    older, newer_unsubmitted, same_day, later = (
+        round_opening(400),
+        round_opening(200),
+        round_opening(10),
+        round_opening(5),
+    )
+    submitted_version(AssessmentFactory(principal=principal_a, round=older), {})
+    AssessmentFactory(principal=principal_a, round=newer_unsubmitted)
+    for other in (same_day, later):
+        submitted_version(AssessmentFactory(principal=principal_a, round=other), {})
+    submitted_version(AssessmentFactory(principal=principal_b, round=round_opening(100)), {})
+
+    with django_assert_num_queries(1):
+        this, previous = assessment_and_previous(principal_a, this_round)
+    assert this is None and previous.round == older
+
+    mine = AssessmentFactory(principal=principal_a, round=this_round)
+    this, previous = assessment_and_previous(principal_a, this_round)
+    assert this == mine and previous.round == older
