@@ -80,6 +80,9 @@ class AuditAction(models.TextChoices):
     SIGN_IN_CODE_BLOCKED = "sign_in_code_blocked", _("E-mailed sign-in code blocked")
     TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-step verification set up")
     TWO_FACTOR_RECOVERED = "two_factor_recovered", _("Lost two-step device removed")
+    # Retention (portal/retention.py) and the accessibility statement's feedback form.
+    PURGED = "purged", _("Personal data past its retention period removed")
+    FEEDBACK_RECEIVED = "feedback_received", _("Accessibility feedback received")
 
 
 # Events that only record who drafted, was reminded or invited: they change no figure, so
@@ -315,3 +318,51 @@ class Job(models.Model):
         if not self.total:
             return None
         return min(100, round(100 * self.done / self.total))
+
+
+class AccessibilityFeedback(models.Model):
+    """A message sent with the accessibility statement's form (lagen (2018:1937) 15 §): what
+    the sender could not use, so programme staff can answer and fix it. Deleted after
+    RETENTION_FEEDBACK_DAYS (portal/retention.py)."""
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed in as"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"))
+    page = models.CharField(_("page"), max_length=500, blank=True)
+    message = models.TextField(_("message"))
+
+    class Meta:
+        verbose_name = _("accessibility feedback")
+        verbose_name_plural = _("accessibility feedback")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"T{self.pk} {self.received_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def reference(self) -> str:
+        """What the receipt names, so staff and sender speak of the same message."""
+        return f"T{self.pk}"
+
+
+class RetentionRun(models.Model):
+    """One run of `retention_purge`: how many records of each kind it removed, no one's data."""
+
+    ran_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    counts = models.JSONField(_("removed"), default=dict)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M} ({sum(self.counts.values())})"

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import Action, record
@@ -29,6 +29,7 @@ from .models import AuditEvent, OutgoingMail
 
 User = get_user_model()
 ACTOR = "personal_data (begäran om personuppgifter)"
+ERASED_ON_REQUEST = gettext_noop("Personal data erased on request")
 
 
 def pseudonym_for(user) -> str:
@@ -196,17 +197,19 @@ def history_pseudonymise(replacements: Replacements, actors: dict[int, str]) -> 
     return changed
 
 
-def account_erase(user) -> dict[str, int]:
-    """Deactivate the account and strip it to a pseudonym; the history is scrubbed after."""
+def account_erase(user, *, actor: str = ACTOR, note: str = ERASED_ON_REQUEST) -> dict[str, int]:
+    """Deactivate the account and strip it to a pseudonym; the history is scrubbed after.
+
+    `note` is an English msgid, recorded in Swedish (a request, or the retention period)."""
     pseudonym = pseudonym_for(user)
     old_username = user.get_username()
     counts = {}
     for membership in user.memberships.select_related("principal"):
         record(
-            actor=ACTOR,
+            actor=actor,
             subject=membership,
             action=Action.MEMBER_REMOVED,
-            note=gettext("Personal data erased on request"),
+            note=gettext(note),
         )
     counts["memberships_removed"] = user.memberships.all().delete()[0]
     counts["two_factor_devices_removed"] = TOTPDevice.objects.filter(user=user).delete()[0]
@@ -229,12 +232,7 @@ def account_erase(user) -> dict[str, int]:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
-    record(
-        actor=ACTOR,
-        subject=user,
-        action=Action.DEACTIVATED,
-        note=gettext("Personal data erased on request"),
-    )
+    record(actor=actor, subject=user, action=Action.DEACTIVATED, note=gettext(note))
     return counts
 
 

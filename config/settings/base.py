@@ -209,6 +209,32 @@ TWO_FACTOR_EMAIL_CODES_PER_HOUR = 5
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Retention of personal data (docs/privacy.md): `manage.py retention_purge` (daily, or the
+# portal.tasks.retention_purge task) deletes or pseudonymises each kind of record this many
+# days after the date named in its rule (portal/retention.py; apps register their own).
+RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=90)
+RETENTION_SESSION_DAYS = env.int("RETENTION_SESSION_DAYS", default=0)
+RETENTION_INVITATION_DAYS = env.int("RETENTION_INVITATION_DAYS", default=30)
+RETENTION_INACTIVE_ACCOUNT_DAYS = env.int("RETENTION_INACTIVE_ACCOUNT_DAYS", default=2 * 365)
+RETENTION_REMOVED_ACCOUNT_DEVICE_DAYS = env.int("RETENTION_REMOVED_ACCOUNT_DEVICE_DAYS", default=30)
+RETENTION_EMAIL_CODE_DAYS = env.int("RETENTION_EMAIL_CODE_DAYS", default=1)
+RETENTION_MAIL_DAYS = env.int("RETENTION_MAIL_DAYS", default=365)
+RETENTION_IMPORT_FILE_DAYS = env.int("RETENTION_IMPORT_FILE_DAYS", default=30)
+RETENTION_FEEDBACK_DAYS = env.int("RETENTION_FEEDBACK_DAYS", default=2 * 365)
+
+# The accessibility statement (/tillganglighet/, lagen (2018:1937) 15 §, DIGG's guidance):
+# the status and dates are facts of the last assessment; change them when it is redone.
+# "full", "partial" or "none" (helt, delvis, inte förenlig med EN 301 549 / WCAG 2.1 AA).
+ACCESSIBILITY_COMPLIANCE = env("ACCESSIBILITY_COMPLIANCE", default="partial")
+ACCESSIBILITY_ASSESSED_ON = env("ACCESSIBILITY_ASSESSED_ON", default="2026-12-04")  # ISO date
+ACCESSIBILITY_UPDATED_ON = env("ACCESSIBILITY_UPDATED_ON", default="2026-12-04")  # ISO date
+# `manage.py check` warns when the assessment is older than this (review at least yearly).
+ACCESSIBILITY_REVIEW_DAYS = 365
+# Feedback from the statement's form goes to these addresses (empty: to programme staff);
+# a client address may send this many messages an hour.
+ACCESSIBILITY_FEEDBACK_TO = env.list("ACCESSIBILITY_FEEDBACK_TO", default=[])
+ACCESSIBILITY_FEEDBACK_PER_HOUR = env.int("ACCESSIBILITY_FEEDBACK_PER_HOUR", default=5)
+
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
