@@ -244,3 +244,37 @@ class ReportReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement}: {self.days_before}"
+
+
+class ArchivalPackage(WriteOnce):
+    """The submitted report as an information package for e-archiving (reporting/archive.py):
+    made once, by a worker, from the frozen files; never changed."""
+
+    report = models.ForeignKey(
+        FinalReport,
+        verbose_name=_("final report"),
+        on_delete=models.PROTECT,
+        related_name="archival_packages",
+    )
+    object_id = models.CharField(_("package identity (OBJID)"), max_length=60, unique=True)
+    created_at = models.DateTimeField(_("made"))
+    created_by_label = models.CharField(_("made for"), max_length=200)
+    package = models.BinaryField(_("archival package (ZIP)"))
+    package_sha256 = models.CharField(_("archival package checksum (SHA-256)"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+
+    CHANGE_REFUSED = _("An archival package cannot be changed.")
+    DELETE_REFUSED = _("An archival package cannot be deleted.")
+
+    class Meta:
+        verbose_name = _("archival package")
+        verbose_name_plural = _("archival packages")
+        constraints = [
+            models.UniqueConstraint(fields=["report"], name="one_archival_package_per_report")
+        ]
+
+    def __str__(self) -> str:
+        return self.object_id
+
+    def checksum_matches(self) -> bool:
+        return sha256(bytes(self.package)) == self.package_sha256

@@ -124,6 +124,9 @@ JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=10 * 60)
 JOB_MAX_ATTEMPTS = 3
 # Files made by jobs (PDFs, exports) are copies made on request: deleted after this many days.
 JOB_FILE_DAYS = env.int("JOB_FILE_DAYS", default=30)
+# The organisation named as the final report's creator in its archival package (docs/archive.md).
+ARCHIVE_CREATOR_NAME = env("ARCHIVE_CREATOR_NAME", default="Sveriges Kommuner och Regioner")
+ARCHIVE_CREATOR_ID = env("ARCHIVE_CREATOR_ID", default="222000-0315")  # organisationsnummer
 
 # CACHE_URL: locmemcache:// (default, one cache per process); in production one cache shared
 # by all workers, preferably redis://host:6379/0 (django-redis), or dbcache://cache_table

@@ -7,6 +7,7 @@ PDF and the submission freeze take seconds, so a click only starts a job (`pdf_s
 """
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -27,7 +28,15 @@ from portal.permissions import APPROVE_FINAL_REPORT, EDIT_FINAL_REPORT
 from portal.roles import LEAD_GROUP, STAFF_GROUP
 from readiness.models import ReportingRound
 
-from ..models import FinalReport, ReportReminder, ReportSection, SubmittedReport, sha256
+from .. import archive
+from ..models import (
+    ArchivalPackage,
+    FinalReport,
+    ReportReminder,
+    ReportSection,
+    SubmittedReport,
+    sha256,
+)
 from . import content as report_content
 from .render import html_to_pdf, render_document, report_workbook
 
@@ -38,6 +47,7 @@ REMINDER_DAYS = (30, 14, 7)
 # Kinds of background job (portal.models.Job) made for a report; params hold its pk as "report".
 PDF_JOB = "final-report-pdf"
 SUBMIT_JOB = "final-report-submit"
+ARCHIVE_JOB = "final-report-archive"
 PENDING = (Job.Status.QUEUED, Job.Status.RUNNING)
 
 # (from, to): the permission needed to make the step.
@@ -404,6 +414,8 @@ def submission_run(*, report_pk: int, actor, seen_version: int) -> FinalReport:
     if current.is_submitted:
         return current
     report_submit(report=current, actor=actor, seen_version=seen_version)
+    # The archival package is made from the frozen files by a job of its own, queued with them.
+    _queue_package(current, actor)
     return current
 
 
@@ -424,6 +436,118 @@ def pdf_start(*, report: FinalReport, actor) -> Job:
             owner=actor,
             params={"report": report.pk},
         )
+
+
+# ---------------------------------------------------------------- the archival package
+
+
+def _queue_package(report: FinalReport, actor) -> Job:
+    from .tasks import build_archival_package
+
+    record(
+        actor=actor,
+        subject=report,
+        action=Action.CHANGED,
+        note=_("Archival package requested"),
+    )
+    return jobs.start(
+        task=build_archival_package,
+        kind=ARCHIVE_JOB,
+        title=_("Archival package of the final report: %(title)s")
+        % {"title": report.agreement.title},
+        owner=actor,
+        params={"report": report.pk},
+    )
+
+
+@transaction.atomic(durable=True)
+def package_start(*, report: FinalReport, actor) -> Job:
+    """Queue the archival package of a report submitted before packages were made on
+    submission (or whose packaging failed); one under way is given back instead of a second."""
+    _require(actor, EDIT_FINAL_REPORT)
+    current = FinalReport.objects.select_for_update().get(pk=report.pk)
+    if not current.is_submitted:
+        raise ValidationError(_("Only a submitted report has an archival package."))
+    if ArchivalPackage.objects.filter(report=current).exists():
+        raise ValidationError(_("The archival package has already been made."))
+    existing = pending_job(current, ARCHIVE_JOB)
+    if existing is not None:
+        return existing
+    return _queue_package(current, actor)
+
+
+@transaction.atomic
+def package_build(*, report_pk: int, actor) -> ArchivalPackage:
+    """What a packaging job does: the package from the frozen files, checked before it is
+    stored. Not durable: a test's immediate task backend runs it inside the starting
+    transaction. A package already made (the job was delivered again) is given back."""
+    require_still(actor, EDIT_FINAL_REPORT)
+    report = FinalReport.objects.select_for_update().select_related("agreement").get(pk=report_pk)
+    if not report.is_submitted:
+        raise ValidationError(_("Only a submitted report has an archival package."))
+    existing = ArchivalPackage.objects.filter(report=report).first()
+    if existing is not None:
+        return existing
+    submitted = report.submitted
+    if not all(submitted.checksums_match().values()):
+        raise ValidationError(
+            _("The frozen files do not match their checksums, so no archival package is made.")
+        )
+    now = timezone.now()
+    object_id = f"uuid-{uuid.uuid4()}"
+    data = archive.build(submitted, object_id=object_id, created=now)
+    check = archive.verify(data, frozen=frozen_checksums(submitted))
+    if not check.ok:  # a package that fails its own check is never stored
+        raise ValidationError(check.problems)
+    package = ArchivalPackage(
+        report=report,
+        object_id=object_id,
+        created_at=now,
+        created_by_label=audit.actor_label(actor),
+        package=data,
+        package_sha256=sha256(data),
+        size=len(data),
+    )
+    package.save()
+    record(
+        actor=actor,
+        subject=report,
+        action=Action.ARCHIVED,
+        changes={
+            "object_id": [None, package.object_id],
+            "package_sha256": [None, package.package_sha256],
+            "size": [None, package.size],
+        },
+        note=_("Archival package made"),
+    )
+    return package
+
+
+def frozen_checksums(submitted: SubmittedReport) -> dict[str, str]:
+    """The checksums stored at submission, by the kind of file the package holds."""
+    return {
+        kind: getattr(submitted, checksum) for kind, _f, checksum, _n, _t in archive.FROZEN_FILES
+    }
+
+
+@transaction.atomic(durable=True)
+def package_download(*, report: FinalReport, actor) -> ArchivalPackage:
+    """The stored package for `actor`, recorded, and only while it matches its checksum."""
+    _require(actor, EDIT_FINAL_REPORT)
+    package = ArchivalPackage.objects.filter(report=report).first()
+    if package is None:
+        raise ValidationError(_("The report has no archival package yet."))
+    if not package.checksum_matches():
+        raise ValidationError(
+            _("The stored file does not match its checksum and is not given out.")
+        )
+    record(
+        actor=actor,
+        subject=report,
+        action=Action.OPENED,
+        note=_("Archival package downloaded"),
+    )
+    return package
 
 
 @transaction.atomic

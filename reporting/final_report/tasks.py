@@ -50,3 +50,17 @@ def submit_report(job_id: str) -> None:
             report_pk=job.params["report"], actor=actor, seen_version=job.params["version"]
         )
         job.finish(url=report.get_absolute_url())
+
+
+@task(queue_name="jobs")
+def build_archival_package(job_id: str) -> None:
+    """The submitted report's archival package, stored with the submission; the result is the
+    report's page, where staff download it."""
+    with jobs.running(job_id) as job:
+        if job is None:  # finished already: delivered twice
+            return
+        package = services.package_build(report_pk=job.params["report"], actor=job.job.owner)
+        job.finish(
+            url=package.report.get_absolute_url() + "#arkivpaket",
+            summary=_("Archival package %(id)s made.") % {"id": package.object_id},
+        )

@@ -19,6 +19,10 @@ urlpatterns = [
         views.submitted_download,
         name="submitted-download",
     ),
+    path("slutredovisning/<int:pk>/arkivpaket/", views.archive_start, name="archive-start"),
+    path(
+        "slutredovisning/<int:pk>/arkivpaket/fil/", views.archive_download, name="archive-download"
+    ),
     path("slutredovisning/<int:pk>/avsnitt/ny/", views.section_create, name="section-create"),
     path(
         "slutredovisning/<int:pk>/avsnitt/<int:section_pk>/",

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
@@ -20,7 +21,8 @@ from portal import spreadsheets
 from portal.concurrency import EditConflict
 from portal.permissions import EDIT_FINAL_REPORT, permission_required
 
-from ..models import FinalReport, ReportSection, sha256
+from .. import archive
+from ..models import ArchivalPackage, FinalReport, ReportSection, sha256
 from . import content as report_content
 from . import services
 from .render import file_name as _filename
@@ -87,6 +89,14 @@ def report_detail(request, pk):
     submitted = getattr(report, "submitted", None) if report.is_submitted else None
     can_approve = request.user.has_perm(services.APPROVE_FINAL_REPORT)
     submitting = None if submitted else services.pending_job(report, services.SUBMIT_JOB)
+    package = (
+        ArchivalPackage.objects.filter(report=report).defer("package").first()
+        if submitted
+        else None
+    )
+    packaging = (
+        services.pending_job(report, services.ARCHIVE_JOB) if submitted and not package else None
+    )
     return render(
         request,
         "reporting/report_detail.html",
@@ -101,6 +111,9 @@ def report_detail(request, pk):
             "checksums": submitted.checksums_match() if submitted else None,
             "can_approve": can_approve,
             "submitting": submitting,
+            "package": package,
+            "packaging": packaging,
+            "job_url": reverse("portal:job-detail", args=[packaging.pk]) if packaging else "",
             "days_left": report.agreement.days_to_final_report(timezone.localdate()),
             "new_section_form": NewSectionForm(),
             "State": FinalReport.State,
@@ -404,3 +417,35 @@ def _shown(value, kind: str) -> str:
         except ArithmeticError:
             return value  # "färre än 5", "skyddad"
     return spreadsheets.shown(value, kind)
+
+
+@require_POST
+@permission_required(EDIT_FINAL_REPORT)
+def archive_start(request, pk):
+    """Start the archival package of a submitted report that has none; a worker makes it."""
+    report = _report(pk)
+    try:
+        job = services.package_start(report=report, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(report)
+    return redirect("portal:job-detail", pk=job.pk)
+
+
+@permission_required(EDIT_FINAL_REPORT)
+def archive_download(request, pk):
+    """The stored archival package, given out only while it matches its checksum."""
+    report = _report(pk)
+    if not ArchivalPackage.objects.filter(report=report).exists():
+        raise Http404
+    try:
+        package = services.package_download(report=report, actor=request.user)
+    except ValidationError as exc:
+        return HttpResponse(
+            " ".join(exc.messages), status=500, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(bytes(package.package), content_type=archive.CONTENT_TYPE)
+    name = _filename(report, "zip", "arkivpaket")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -407,6 +407,15 @@ RULES = [
         STAFF_ONLY,
         args=lambda w, owner: {"pk": w.objects["submitted_report"].pk, "kind": "json"},
     ),
+    # The submitted report's archival package: made already (world.py), so a request is
+    # refused; a download is recorded as an event.
+    Rule("reporting:archive-start", STAFF_POST, args=pk("submitted_report"), method="post"),
+    Rule(
+        "reporting:archive-download",
+        STAFF_ONLY,
+        args=pk("submitted_report"),
+        creates="portal.AuditEvent",
+    ),
     Rule("reporting:section-create", STAFF_POST, args=pk("report"), method="post"),
     Rule("reporting:section-update", STAFF_ONLY, args=report_section("report")),
     # The last fixed section: moving it down and removing it are refused.

@@ -211,6 +211,8 @@ def _final_reports(world: World) -> None:
         )
     submitted.refresh_from_db()
     services.report_submit(report=submitted, actor=lead, seen_version=submitted.version)
+    # Its archival package is made, so asking for another is refused and changes nothing.
+    services.package_build(report_pk=submitted.pk, actor=lead)
     world.objects["submitted_report"] = submitted
 
 
