@@ -15,4 +15,5 @@ urlpatterns = [
     path("program/", include("agreement.urls")),
     path("uppfoljning/", include("readiness.urls")),
     path("rapporter/", include("reporting.urls")),
+    path("api/", include("api.urls")),
 ]

@@ -74,6 +74,10 @@ def actor_label(actor) -> str:
     name when they have none), or a system actor's label ("Systemet (inläsning av …)") as
     given; at most 200 characters, the width of every `*_label` column."""
     if getattr(actor, "is_authenticated", False):
+        # A person acting through an API key (api/auth.py): the key's code, a fact.
+        through = getattr(actor, "api_key_code", "")
+        if through:
+            return through[:200]
         return (actor.get_full_name() or actor.get_username())[:200]
     if isinstance(actor, str):
         return actor[:200]
@@ -153,6 +157,9 @@ SYSTEM_ACTORS = {
     "benchmark": gettext_lazy("performance test"),
 }
 
+# An event made through an API key stores "api-key:<the key's prefix>" as its actor label.
+API_KEY_ACTOR = "api-key:"
+
 # Text written in Markdown ("app_label.Model.field"): the history shows it as plain text.
 MARKDOWN_FIELDS = {"reporting.ReportSection.body"}
 
@@ -190,6 +197,12 @@ def system_actor(code: str) -> str | None:
 def actor_shown(user, label: str, reader) -> str:
     """Who did it, as a person reads it: the name; without one, the e-mail address if the
     reader may see it; a command as what the system did. Never a user name."""
+    if label.startswith(API_KEY_ACTOR):
+        key = label.removeprefix(API_KEY_ACTOR)
+        if user is None:
+            return _("API key %(key)s") % {"key": key}
+        who = actor_shown(user, "", reader)
+        return _("%(who)s through API key %(key)s") % {"who": who, "key": key}
     if user is not None:
         name = user.get_full_name().strip()
         if name:

@@ -81,3 +81,37 @@ def get_principal_for_answers(user, pk) -> Principal:
     if reads_only_aggregates and not member_principals(user).filter(pk=pk).exists():
         raise PermissionDenied
     return get_principal_for_view(user, pk)
+
+
+def get_principal_by_number(user, organisation_number: str, *, only=None, answers=False):
+    """The API's lookup by the organisation number people know, as the pages' lookups by pk
+    (answers=True: as get_principal_for_answers), and for an organiser's API key only its own
+    principal (`only`, its pk): another organiser's number is 404 like a missing one."""
+    from django.core.exceptions import ValidationError
+
+    from .orgnr import normalise
+
+    try:
+        number = normalise(organisation_number)
+    except ValidationError:
+        raise Http404 from None
+    pk = Principal.objects.filter(organisation_number=number).values_list("pk", flat=True).first()
+    if pk is None or (only is not None and pk != only):
+        raise Http404
+    return get_principal_for_answers(user, pk) if answers else get_principal_for_view(user, pk)
+
+
+def api_visible_principals(user, *, only=None):
+    """The register as an API key sees it: what its user sees, and an organiser's key only
+    its own principal."""
+    principals = visible_principals(user)
+    return principals.filter(pk=only) if only is not None else principals
+
+
+def editor_principals(user):
+    """The principals this user is an editor member of (an organiser's API keys, api/)."""
+    if not user.is_authenticated:
+        return Principal.objects.none()
+    return Principal.objects.filter(
+        pk__in=Membership.objects.filter(user=user, role=Membership.Role.EDITOR).values("principal")
+    )

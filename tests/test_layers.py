@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-LEVEL = {"portal": 0, "principals": 1, "agreement": 2, "readiness": 2, "reporting": 3}
+LEVEL = {"portal": 0, "principals": 1, "agreement": 2, "readiness": 2, "reporting": 3, "api": 4}
 
 
 def _imports(path: Path) -> set[str]:

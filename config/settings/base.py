@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "portal.third_party_apps.AxesConfig",
     "django_filters",
+    "ninja",  # django-ninja: the API (api/), its Swagger UI files
     "django_otp",
     "portal.third_party_apps.TotpConfig",
     "portal.third_party_apps.TasksConfig",
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "agreement",
     "readiness",
     "reporting",
+    "api",
     "django.forms",
 ]
 
@@ -318,3 +320,8 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# API (api/, docs/api.md): requests per key per minute (counted in the shared cache), and how
+# long each request made with a key is kept in its log.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+API_KEY_USE_DAYS = env.int("API_KEY_USE_DAYS", default=90)

@@ -104,6 +104,22 @@ def assessment(w, owner, **extra):
     return {"principal_pk": w.principals[owner].pk, "round_pk": w.objects["open_round"].pk, **extra}
 
 
+def api_args(name):
+    """Path parameters of an API v1 URL: the principal's organisation number, the round's code."""
+
+    def args(w, owner):
+        from django.utils.text import slugify
+
+        found = {}
+        if name.startswith(("organiser-", "assessment")) or name == "organiser":
+            found["organisation_number"] = w.principals[owner].organisation_number
+        if name.startswith(("assessment", "round-")) or name == "round":
+            found["round_code"] = slugify(w.objects["open_round"].name)
+        return found
+
+    return args
+
+
 def report_section(key):
     return lambda w, owner: {"pk": w.objects[key].pk, "section_pk": w.objects["section"].pk}
 
@@ -380,6 +396,54 @@ RULES = [
     Rule("reporting:opendata-readiness", EVERYONE, args=lambda w, owner: {"fmt": "json"}),
     Rule("reporting:opendata-programme", EVERYONE, args=lambda w, owner: {"fmt": "csv"}),
     Rule("reporting:opendata-schema", EVERYONE),
+    # ---------------------------------------------------------------- api: keys and v1
+    # The key pages are session pages: an organiser's editors and programme staff. Revoking an
+    # already revoked key is refused by the service and redirects. The API itself ignores the
+    # session: without a key it answers 401 (tests/api/test_access.py walks it with keys).
+    Rule("api:key-list", expect(organiser=FORBIDDEN, editor=OK)),
+    Rule("api:key-create", expect(organiser=FORBIDDEN, editor=OK)),
+    Rule(
+        "api:key-revoke",
+        expect(editor=(REDIRECT, NOT_FOUND), staff=REDIRECT),
+        args=owned_pk("revoked_api_key"),
+        method="post",
+        scoped=True,
+    ),
+    Rule("api:docs", EVERYONE),
+    Rule("api:v1:api-root", dict.fromkeys(ROLES, NOT_FOUND)),
+    Rule("api:v1:openapi-json", EVERYONE),
+    Rule("api:v1:opendata-readiness", EVERYONE),
+    Rule("api:v1:opendata-rounds", EVERYONE),
+    Rule("api:v1:opendata-funding", EVERYONE),
+    *(
+        Rule(f"api:v1:{name}", dict.fromkeys(ROLES, "401"), args=api_args(name))
+        for name in (
+            "organiser",
+            "organiser-school-units",
+            "organiser-members",
+            "assessment-framework",
+            "assessment",
+            "assessment-versions",
+            "assessment-diff",
+            "assessment-action-plan",
+            "organisers",
+            "rounds",
+            "round",
+            "round-reminders",
+            "activities",
+        )
+    ),
+    Rule(
+        "api:v1:assessment-draft",
+        dict.fromkeys(ROLES, NOT_ALLOWED),
+        args=api_args("assessment-draft"),
+    ),
+    Rule(
+        "api:v1:assessment-submission",
+        dict.fromkeys(ROLES, "401"),
+        args=api_args("assessment-submission"),
+        method="post",
+    ),
     # ---------------------------------------------------------------- reporting: final report
     Rule("reporting:report-list", STAFF_ONLY),
     # The agreement already has a report: starting it again returns the existing one.

@@ -216,6 +216,24 @@ def _final_reports(world: World) -> None:
     world.objects["submitted_report"] = submitted
 
 
+def _api_keys(world: World) -> None:
+    """A revoked key of each principal: revoking it again is refused and changes nothing."""
+    from api.models import ApiKey
+
+    world.objects["revoked_api_key"] = {
+        owner: ApiKey.objects.create(
+            name=f"Matrisnyckel {owner}",
+            prefix=f"matris{owner.lower()}"[:8],
+            key_hash="0" * 64,
+            user=world.users["editor_a" if owner == "A" else "editor_b"],
+            principal=principal,
+            expires_at=timezone.now() + datetime.timedelta(days=30),
+            revoked_at=timezone.now(),
+        )
+        for owner, principal in world.principals.items()
+    }
+
+
 def _device(world: World) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -249,4 +267,5 @@ def build() -> World:
     _final_reports(world)  # submitted before any round is open, as its checklist requires
     _readiness(world)
     _device(world)
+    _api_keys(world)
     return world
