@@ -138,7 +138,13 @@ def _unrelated_subjects() -> list[type[models.Model]]:
     from portal.models import AuditEvent, EmailCode, Job, OutgoingMail, PortalAccess
     from principals.models import ImportBatch, Invitation, Membership
     from readiness.models import Reminder
-    from reporting.models import FinalReport, ReportReminder, ReportSection, SubmittedReport
+    from reporting.models import (
+        ArchivalPackage,
+        FinalReport,
+        ReportReminder,
+        ReportSection,
+        SubmittedReport,
+    )
 
     return [
         get_user_model(),
@@ -149,6 +155,7 @@ def _unrelated_subjects() -> list[type[models.Model]]:
         FinalReport,
         ReportSection,
         SubmittedReport,
+        ArchivalPackage,
         ReportReminder,
         Group,
         Permission,

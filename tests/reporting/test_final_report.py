@@ -146,6 +146,9 @@ def test_full_workflow_with_the_right_roles(report, staff, lead, client):
         ("status_changed", staff.pk),
         ("status_changed", lead.pk),
         ("submitted", lead.pk),
+        # The archival package is queued with the freeze and made (tests/reporting/test_archive.py).
+        ("changed", lead.pk),
+        ("archived", lead.pk),
     ]
     # The history stores the raw values and shows them in the reader's language.
     assert events[1].changes["state"] == ["draft", "in_review"]
