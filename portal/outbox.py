@@ -301,9 +301,13 @@ def summary(topic: str, *, failed_limit: int = 200) -> Summary:
     """How the messages about one thing ("round:12") fared, with the failed ones to show."""
     rows = OutgoingMail.objects.filter(topic=topic)
     counts = {row["status"]: row["n"] for row in rows.values("status").annotate(n=Count("pk"))}
-    failed = list(
-        rows.filter(status=Status.FAILED)
-        .only("label", "to", "answer", "attempts", "created_at")
-        .order_by("label", "pk")[:failed_limit]
+    failed = (
+        list(
+            rows.filter(status=Status.FAILED)
+            .only("label", "to", "answer", "attempts", "created_at")
+            .order_by("label", "pk")[:failed_limit]
+        )
+        if counts.get(Status.FAILED)
+        else []  # the usual case: no second query
     )
     return Summary(counts=counts, failed=failed)

@@ -209,6 +209,34 @@ def test_staff_see_failed_messages_on_the_round_page_with_the_organiser(client, 
 
 
 @pytest.mark.django_db
+def test_the_summary_reads_the_failed_messages_only_when_there_are_some(
+    django_assert_num_queries,
+):
+    topic = "round:4711"
+    OutgoingMail.objects.create(
+        key="s1",
+        kind="readiness-reminder",
+        topic=topic,
+        to=["a@example.se"],
+        subject="S",
+        status=Status.SENT,
+    )
+    with django_assert_num_queries(1):
+        assert outbox.summary(topic).failed == []
+    failed = OutgoingMail.objects.create(
+        key="f1",
+        kind="readiness-reminder",
+        topic=topic,
+        to=["b@example.se"],
+        subject="S",
+        status=Status.FAILED,
+    )
+    with django_assert_num_queries(2):
+        found = outbox.summary(topic)
+    assert found.failed == [failed] and found.counts == {Status.SENT: 1, Status.FAILED: 1}
+
+
+@pytest.mark.django_db
 def test_a_code_someone_waits_for_goes_before_a_batch_of_reminders(smtp, settings):
     settings.TASKS = {
         "default": {
