@@ -21,9 +21,21 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # Federated login (federation/) is offered once a federation is configured.
+        return super().get_context_data(federated_login=bool(settings.FEDERATIONS), **kwargs)
+
+
+# A login that must end elsewhere too (a SAML login with single logout, federation/) names the
+# view that logs out instead; the POST is handed on as it is (307), with its CSRF token.
+LOGOUT_HANDOFF_SESSION_KEY = "portal_logout_handoff"
+
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
+        handoff = request.session.get(LOGOUT_HANDOFF_SESSION_KEY)
+        if handoff and url_has_allowed_host_and_scheme(handoff, allowed_hosts=None):
+            return redirect(handoff, preserve_request=True)
         response = super().post(request, *args, **kwargs)
         messages.success(request, _("You are now logged out."))
         return response

@@ -39,7 +39,7 @@ from tests.access_matrix.rules import (
 KNOWN_BUGS: dict[tuple[str, str, str | None], tuple[str, str]] = {}
 
 # Data the portal owns: compared before and after each rule's requests.
-DIGESTED_APPS = ("portal", "principals", "agreement", "readiness", "reporting")
+DIGESTED_APPS = ("portal", "principals", "agreement", "readiness", "reporting", "federation")
 
 
 def walk(patterns, prefix: str = "", namespace: str | None = None):

@@ -29,12 +29,14 @@ INSTALLED_APPS = [
     "django_otp",
     "portal.third_party_apps.TotpConfig",
     "portal.third_party_apps.TasksConfig",
+    "djangosaml2",
     "portal",
     "principals",
     "agreement",
     "readiness",
     "reporting",
     "api",
+    "federation",
     "django.forms",
 ]
 
@@ -46,6 +48,8 @@ MIDDLEWARE = [
     "portal.middleware.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The SAML login's own short session (outstanding requests, for replay protection).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "portal.middleware.SessionTouchMiddleware",
     "portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -320,6 +324,27 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Federated login (federation/, docs/login.md). The portal is a SAML service provider; the
+# IdPs come from each federation's metadata, fetched by `manage.py federation_refresh_metadata`
+# and used only once its signature (by the federation's certificate) and validUntil check out.
+# FEDERATIONS is a JSON list of {"name": ..., "source": path or URL, "cert": PEM file}.
+FEDERATIONS = env.json("FEDERATIONS", default=[])
+FEDERATION_METADATA_DIR = env("FEDERATION_METADATA_DIR", default=str(BASE_DIR / "var/federation"))
+FEDERATION_METADATA_TIMEOUT = env.int("FEDERATION_METADATA_TIMEOUT", default=30)
+FEDERATION_SP_BASE_URL = env("FEDERATION_SP_BASE_URL", default="http://127.0.0.1:8000")
+FEDERATION_CONTACT_EMAIL = env("FEDERATION_CONTACT_EMAIL", default="skoldigistod@skr.se")
+XMLSEC_BINARY = env("XMLSEC_BINARY", default="/usr/bin/xmlsec1")
+SAML_SP_KEY_FILE = env("SAML_SP_KEY_FILE", default="")
+SAML_SP_CERT_FILE = env("SAML_SP_CERT_FILE", default="")
+SAML_CONFIG_LOADER = "federation.saml.sp_config"
+SAML_SESSION_COOKIE_NAME = "saml_session"
+# The IdP's answer is a cross-site POST in production, so there the cookie is SameSite=None
+# (and Secure, see production.py); a local IdP on 127.0.0.1 is same-site.
+SAML_SESSION_COOKIE_SAMESITE = env("SAML_SESSION_COOKIE_SAMESITE", default="Lax")
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_CSP_HANDLER = ""  # the portal's own CSP applies; the SAML pages send nothing inline
+SAML_IGNORE_LOGOUT_ERRORS = True
 
 # API (api/, docs/api.md): requests per key per minute (counted in the shared cache), and how
 # long each request made with a key is kept in its log.

@@ -8,3 +8,6 @@ SECRET_KEY = env("SECRET_KEY", default="local-development-only-not-secret")
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT = None  # served from the finders by runserver; collectstatic is for production
 WHITENOISE_USE_FINDERS = True
+# Federated login: the test service provider key (tests/idp/keys; never used in production).
+SAML_SP_KEY_FILE = env("SAML_SP_KEY_FILE", default=str(BASE_DIR / "tests/idp/keys/sp.key"))  # noqa: F405
+SAML_SP_CERT_FILE = env("SAML_SP_CERT_FILE", default=str(BASE_DIR / "tests/idp/keys/sp.crt"))  # noqa: F405

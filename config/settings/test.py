@@ -40,3 +40,6 @@ LOGGING["loggers"]["django.tasks"] = {"level": "WARNING"}  # noqa: F405
 # Static files come straight from the finders; there is no collectstatic in tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Federated login: the test service provider key (tests/idp/keys; never used in production).
+SAML_SP_KEY_FILE = env("SAML_SP_KEY_FILE", default=str(BASE_DIR / "tests/idp/keys/sp.key"))  # noqa: F405
+SAML_SP_CERT_FILE = env("SAML_SP_CERT_FILE", default=str(BASE_DIR / "tests/idp/keys/sp.crt"))  # noqa: F405

@@ -485,6 +485,47 @@ RULES = [
     # The last fixed section: moving it down and removing it are refused.
     Rule("reporting:section-move", STAFF_POST, args=report_section("report"), method="post"),
     Rule("reporting:section-delete", STAFF_POST, args=report_section("report"), method="post"),
+    # ---------------------------------------------------------------- federated login
+    Rule("federation:discovery", EVERYONE),
+    # Out of the portal; without a SAML login there is no single logout to continue to.
+    Rule("federation:logout", dict.fromkeys(ROLES, REDIRECT), method="post"),
+    Rule("federation:account", LOGGED_IN),
+    Rule(
+        "federation:link-start",
+        expect(organiser=REDIRECT, government=REDIRECT, staff=REDIRECT),
+        method="post",
+    ),
+    # A user's own identities, rules and requests only: the matrix has none (404).
+    Rule(
+        "federation:unlink",
+        expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND),
+        args=lambda w, owner: {"pk": 999999},
+        method="post",
+    ),
+    Rule(
+        "federation:access-request-create",
+        expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND),
+        args=lambda w, owner: {"pk": 999999},
+        method="post",
+    ),
+    Rule(
+        "federation:invitation-accept",
+        expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND),
+        args=lambda w, owner: {"token": "fel-lank"},
+    ),
+    Rule("federation:access-requests", STAFF_ONLY),
+    Rule(
+        "federation:access-request-decide",
+        expect(staff=NOT_FOUND),
+        args=lambda w, owner: {"pk": 999999},
+        method="post",
+    ),
+    # The SAML endpoints: without a chosen IdP, on to the list of login services.
+    Rule("saml2_login", dict.fromkeys(ROLES, REDIRECT)),
+    Rule("saml2_acs", dict.fromkeys(ROLES, NOT_ALLOWED)),
+    Rule("saml2_ls", dict.fromkeys(ROLES, NOT_FOUND)),
+    Rule("saml2_ls_post", dict.fromkeys(ROLES, NOT_FOUND)),
+    Rule("saml2_metadata", EVERYONE),
 ]
 
 
