@@ -17,3 +17,9 @@ class PortalConfig(AppConfig):
 
         # For every app, after auth's handler (connected before ours) has created its permissions.
         post_migrate.connect(name_permissions, dispatch_uid="portal-permission-names")
+
+        from django.core import checks
+
+        from .accessibility import check_statement
+
+        checks.register(check_statement)

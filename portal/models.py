@@ -321,7 +321,7 @@ class Job(models.Model):
 
 
 class AccessibilityFeedback(models.Model):
-    """A message sent with the accessibility statement's form (lagen (2018:1937) 15 §): what
+    """A message sent with the accessibility statement's form (lagen (2018:1937)): what
     the sender could not use, so programme staff can answer and fix it. Deleted after
     RETENTION_FEEDBACK_DAYS (portal/retention.py)."""
 

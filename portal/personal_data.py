@@ -5,7 +5,11 @@ memberships of organisers, two-step devices, login-attempt logs, the history eve
 and any other record with an e-mail field holding the address (organisation contacts,
 invitations). Erasing keeps the history rows but replaces the person with a pseudonym.
 To cover a new kind of personal data, add a function to USER_PARTS (per account) or rely on
-EmailField discovery (per address).
+the generic parts (records linked to the account, naming it, or holding the address), and say
+in COVERAGE which part exports each field: tests/portal/test_personal_data_coverage.py walks
+every model for fields that hold a name, an e-mail address, a phone number, an IP address or
+an account, and fails for one COVERAGE does not name. Another app may declare its own fields
+in `<app>/personal_data.py` with `cover(...)`.
 """
 
 import re
@@ -21,11 +25,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import translation
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .audit import Action, record
-from .models import AuditEvent, OutgoingMail
+from .audit import Action, actor_label, record
+from .models import AccessibilityFeedback, AuditEvent, OutgoingMail
 
 User = get_user_model()
 ACTOR = "personal_data (begäran om personuppgifter)"
@@ -114,6 +119,174 @@ USER_PARTS: dict[str, Callable[[Any], Any]] = {
     "login_attempts": login_attempts,
     "history_events_made": history_events,
 }
+
+
+# ---- coverage: which part of the export holds each field with a person's data -------------
+
+LINKED = "records_linked_to_the_account"  # a foreign key to the account: the whole record
+NAMING = "records_naming_the_account"  # a "…_label" column holding the account's name
+ADDRESS = "other_records_with_the_address"  # an e-mail field holding the address
+RECIPIENT = "messages_to_the_address"  # a JSON list of recipients' addresses
+MAIL = "e_mail_to_the_address"
+NOT_PERSONAL = "not personal: "
+
+COVERAGE: dict[str, dict[str, str]] = {
+    "auth.User": dict.fromkeys(["username", "first_name", "last_name", "email"], "account"),
+    "admin.LogEntry": {"user": LINKED},
+    "contenttypes.ContentType": {"app_label": NOT_PERSONAL + "an app's name"},
+    **{
+        f"axes.{name}": dict.fromkeys(["username", "ip_address", "user_agent"], "login_attempts")
+        for name in ("AccessAttempt", "AccessFailureLog", "AccessLog")
+    },
+    "otp_totp.TOTPDevice": {"user": "two_factor_devices", "name": "two_factor_devices"},
+    "portal.AuditEvent": {"actor": "history_events_made", "actor_label": "history_events_made"},
+    "portal.EmailCode": {"user": LINKED},
+    "portal.Job": {"owner": LINKED, "result_name": LINKED},
+    "portal.OutgoingMail": {"to": MAIL, "label": MAIL, "created_by_label": NAMING},
+    "portal.AccessibilityFeedback": {
+        "sender": LINKED,
+        "name": "accessibility_feedback",
+        "email": "accessibility_feedback",
+    },
+    "principals.Membership": {"user": "memberships"},
+    "principals.Principal": {
+        "name": NOT_PERSONAL + "an organisation's name",
+        "may_be_named": NOT_PERSONAL + "whether the organisation may be named in figures",
+        "email": ADDRESS,
+        "phone": ADDRESS,
+    },
+    "principals.Invitation": {"email": ADDRESS, "invited_by": LINKED, "accepted_by": LINKED},
+    "principals.ImportBatch": {"uploaded_by": LINKED, "filename": LINKED},
+    "agreement.Activity": {"responsible": LINKED},
+    "agreement.ProgressUpdate": {"author": LINKED},
+    "readiness.AssessmentVersion": {"created_by": LINKED, "created_by_label": NAMING},
+    "readiness.Reminder": {"sent_by_label": NAMING, "recipients": RECIPIENT},
+    "reporting.SubmittedReport": {"submitted_by_label": NAMING},
+    "reporting.RoundPublication": {"published_by_label": NAMING},
+    "reporting.ReportReminder": {"recipients": RECIPIENT},
+    "reporting.ArchivalPackage": {"created_by_label": NAMING},
+    "api.ApiKey": {"user": LINKED, "name": LINKED},
+    "federation.FederatedIdentity": {"user": LINKED},
+    "federation.AccessRequest": {"decided_by": LINKED},
+}
+for _label, _reason in {
+    "auth.Permission": "a permission's name",
+    "auth.Group": "a role's name",
+    "contenttypes.ContentType": "a model's name",
+    "django_tasks_database.DBTaskResult": "the queue's and backend's names",
+    "principals.County": "a county's name",
+    "principals.Municipality": "a municipality's name",
+    "principals.SchoolUnit": "a school unit's name",
+    "agreement.Partner": "a partner organisation's name",
+    "readiness.FrameworkVersion": "a framework version's name",
+    "readiness.ReportingRound": "a reporting round's name",
+}.items():
+    COVERAGE.setdefault(_label, {})["*name*"] = NOT_PERSONAL + _reason
+
+PERSONAL_NAME = re.compile(
+    r"name|e_?mail|phone|telefon|mobile|ip_address|^ip$|username|user_agent|_label$|^label$"
+    r"|^to$|recipient"
+)
+
+
+def cover(label: str, **fields: str) -> None:
+    """Declare how the export covers fields of another app's model (from its personal_data.py)."""
+    COVERAGE.setdefault(label, {}).update(fields)
+
+
+def looks_personal(field: models.Field) -> bool:
+    if isinstance(field, (models.EmailField, models.GenericIPAddressField)):
+        return True
+    if field.is_relation and field.related_model is User and not field.auto_created:
+        return True
+    return bool(PERSONAL_NAME.search(field.name))
+
+
+def covered_by(model: type[models.Model], field: models.Field) -> str | None:
+    declared = COVERAGE.get(model._meta.label, {})
+    if field.name in declared:
+        return declared[field.name]
+    if "*name*" in declared and "name" in field.name and not field.is_relation:
+        return declared["*name*"]
+    return None
+
+
+def uncovered() -> list[str]:
+    """Fields that look like a person's data and that no part of the export is said to cover."""
+    autodiscover_modules("personal_data")
+    missing = []
+    for model in apps.get_models():
+        if model._meta.proxy:
+            continue
+        for field in model._meta.concrete_fields:
+            if looks_personal(field) and covered_by(model, field) is None:
+                missing.append(f"{model._meta.label}.{field.name}")
+    return missing
+
+
+def _declared(part: str) -> Iterable[tuple[type[models.Model], models.Field]]:
+    autodiscover_modules("personal_data")
+    for label, fields in COVERAGE.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        for name, covering in fields.items():
+            if covering == part and name != "*name*":
+                yield model, model._meta.get_field(name)
+
+
+SKIPPED = (models.BinaryField,)
+SECRET = re.compile(r"hash|secret|token|key$|password")
+
+
+def record_values(obj: models.Model) -> dict[str, Any]:
+    """A record as the export shows it: its plain fields, never a file's bytes or a secret."""
+    values = {"record_type": obj._meta.label, "id": str(obj.pk), "record": str(obj)}
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, SKIPPED) or SECRET.search(field.name) or field.primary_key:
+            continue
+        value = getattr(obj, field.attname)
+        values[field.name] = str(getattr(obj, field.name)) if field.is_relation and value else value
+    return values
+
+
+def linked_records(user) -> list[dict[str, Any]]:
+    rows = []
+    for model, field in _declared(LINKED):
+        if field.is_relation:
+            for obj in model._default_manager.filter(**{field.name: user}).order_by("pk"):
+                rows.append({"linked_by": field.name, **record_values(obj)})
+    return rows
+
+
+def naming_records(user) -> list[dict[str, Any]]:
+    label = actor_label(user)
+    rows = []
+    for model, field in _declared(NAMING):
+        for obj in model._default_manager.filter(**{field.name: label}).order_by("pk"):
+            rows.append({"named_in": field.name, **record_values(obj)})
+    return rows
+
+
+def messages_to(address: str) -> list[dict[str, Any]]:
+    rows = []
+    for model, field in _declared(RECIPIENT):
+        for obj in model._default_manager.filter(**{f"{field.name}__icontains": address}):
+            if address.lower() in (str(a).lower() for a in getattr(obj, field.name) or []):
+                rows.append({"listed_in": field.name, **record_values(obj)})
+    return rows
+
+
+USER_PARTS[LINKED] = linked_records
+USER_PARTS[NAMING] = naming_records
+
+
+def feedback_from(address: str) -> list[dict[str, Any]]:
+    return [
+        record_values(f)
+        for f in AccessibilityFeedback.objects.filter(email__iexact=address).order_by("pk")
+    ]
 
 
 def email_fields() -> Iterable[tuple[type[models.Model], models.EmailField]]:
@@ -333,8 +506,10 @@ def personal_data_export(*, holdings: Holdings) -> dict[str, Any]:
             "accounts": [
                 {name: part(u) for name, part in USER_PARTS.items()} for u in holdings.users
             ],
-            "other_records_with_the_address": [describe(obj, f) for obj, f in holdings.contacts],
-            "e_mail_to_the_address": [describe_mail(m) for m in mail_to(holdings.address)],
+            ADDRESS: [{**describe(obj, f), **record_values(obj)} for obj, f in holdings.contacts],
+            MAIL: [describe_mail(m) for m in mail_to(holdings.address)],
+            RECIPIENT: messages_to(holdings.address),
+            "accessibility_feedback": feedback_from(holdings.address),
         }
 
 

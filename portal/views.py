@@ -1,14 +1,19 @@
 import secrets
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import DatabaseError, connections
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from . import accessibility as accessibility_facts
+from .accessibility_forms import FeedbackForm
 from .permissions import CHANGE_PROGRAMME, VIEW_AGGREGATES, permission_required
 from .roles import Role, role_of
 from .sections import start_sections
@@ -49,7 +54,43 @@ def government_home(request):
 
 
 def accessibility(request):
-    return render(request, "portal/accessibility.html")
+    """The accessibility statement and its feedback form (portal/accessibility.py)."""
+    form = FeedbackForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not accessibility_facts.feedback_allowed(request):
+            form.add_error(
+                None,
+                _("You have sent several messages within the hour. Wait a while and try again."),
+            )
+            status = 429
+        elif form.is_valid():
+            feedback = accessibility_facts.feedback_send(request=request, **form.cleaned_data)
+            messages.success(
+                request,
+                _(
+                    "Thank you. We have received your message with reference %(ref)s and sent "
+                    "a receipt to %(email)s."
+                )
+                % {"ref": feedback.reference, "email": feedback.email},
+            )
+            return redirect(reverse("portal:accessibility") + "#feedback")
+        else:
+            status = 400
+    return render(
+        request,
+        "portal/accessibility.html",
+        {
+            "statement": accessibility_facts.statement(),
+            "problems": accessibility_facts.PROBLEMS,
+            "manual_checks": accessibility_facts.MANUAL_CHECKS,
+            "exemptions": accessibility_facts.EXEMPTIONS,
+            "out_of_scope": accessibility_facts.OUT_OF_SCOPE,
+            "complaint_url": accessibility_facts.COMPLAINT_URL,
+            "form": form,
+        },
+        status=status,
+    )
 
 
 @never_cache

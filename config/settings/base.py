@@ -231,7 +231,7 @@ RETENTION_MAIL_DAYS = env.int("RETENTION_MAIL_DAYS", default=365)
 RETENTION_IMPORT_FILE_DAYS = env.int("RETENTION_IMPORT_FILE_DAYS", default=30)
 RETENTION_FEEDBACK_DAYS = env.int("RETENTION_FEEDBACK_DAYS", default=2 * 365)
 
-# The accessibility statement (/tillganglighet/, lagen (2018:1937) 15 §, DIGG's guidance):
+# The accessibility statement (/tillganglighet/, lagen (2018:1937), DIGG's guidance):
 # the status and dates are facts of the last assessment; change them when it is redone.
 # "full", "partial" or "none" (helt, delvis, inte förenlig med EN 301 549 / WCAG 2.1 AA).
 ACCESSIBILITY_COMPLIANCE = env("ACCESSIBILITY_COMPLIANCE", default="partial")
@@ -241,6 +241,9 @@ ACCESSIBILITY_UPDATED_ON = env("ACCESSIBILITY_UPDATED_ON", default="2026-12-04")
 ACCESSIBILITY_REVIEW_DAYS = 365
 # Feedback from the statement's form goes to these addresses (empty: to programme staff);
 # a client address may send this many messages an hour.
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 ACCESSIBILITY_FEEDBACK_TO = env.list("ACCESSIBILITY_FEEDBACK_TO", default=[])
 ACCESSIBILITY_FEEDBACK_PER_HOUR = env.int("ACCESSIBILITY_FEEDBACK_PER_HOUR", default=5)
 
