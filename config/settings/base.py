@@ -215,9 +215,6 @@ TWO_FACTOR_EMAIL_CODE_ATTEMPTS = 5
 TWO_FACTOR_EMAIL_RESEND_SECONDS = 60
 TWO_FACTOR_EMAIL_CODES_PER_HOUR = 5
 
-LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", "Svenska"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 # Retention of personal data (docs/privacy.md): `manage.py retention_purge` (daily, or the
 # portal.tasks.retention_purge task) deletes or pseudonymises each kind of record this many
 # days after the date named in its rule (portal/retention.py; apps register their own).
@@ -241,12 +238,12 @@ ACCESSIBILITY_UPDATED_ON = env("ACCESSIBILITY_UPDATED_ON", default="2026-12-04")
 ACCESSIBILITY_REVIEW_DAYS = 365
 # Feedback from the statement's form goes to these addresses (empty: to programme staff);
 # a client address may send this many messages an hour.
-LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", "Svenska"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 ACCESSIBILITY_FEEDBACK_TO = env.list("ACCESSIBILITY_FEEDBACK_TO", default=[])
 ACCESSIBILITY_FEEDBACK_PER_HOUR = env.int("ACCESSIBILITY_FEEDBACK_PER_HOUR", default=5)
 
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
