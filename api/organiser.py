@@ -277,8 +277,8 @@ def draft_put(
     round_code: RoundCode,
 ):
     """Save every answer of the draft (required ones may be missing), as the form's Save."""
-    require_write(request)
     principal = principal_for(request, organisation_number, answers=True)
+    require_write(request)
     reporting_round = round_for(round_code)
     seen = if_match(request)
     assessment = services.assessment_save_draft(
@@ -302,8 +302,8 @@ def submission_post(
     round_code: RoundCode,
 ):
     """Submit the saved draft, as the review page's Submit: every required answer is needed."""
-    require_write(request)
     principal = principal_for(request, organisation_number, answers=True)
+    require_write(request)
     reporting_round = round_for(round_code)
     seen = if_match(request)
     assessment = selectors.assessment_for(principal, reporting_round)
