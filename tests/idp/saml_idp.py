@@ -24,6 +24,7 @@ from saml2.metadata import entities_descriptor, entity_descriptor
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
 from saml2.server import Server
 from saml2.sigver import security_context
+from saml2.xmldsig import SIG_RSA_SHA256
 
 from federation.saml import add_attribute_names
 
@@ -166,13 +167,15 @@ def logout_response(server: Server, query: str) -> str | None:
     """The redirect URL of a LogoutResponse to a LogoutRequest (redirect binding)."""
     params = parse_qs(query)
     request = server.parse_logout_request(params["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
-    response = server.create_logout_response(request.message, [BINDING_HTTP_REDIRECT])
+    destination = server.response_args(request.message, [BINDING_HTTP_REDIRECT])["destination"]
+    response = server.create_logout_response(request.message, [BINDING_HTTP_REDIRECT], sign=False)
     http = server.apply_binding(
         BINDING_HTTP_REDIRECT,
         f"{response}",
-        response.destination,
+        destination,
         params.get("RelayState", [""])[0],
         response=True,
+        sigalg=SIG_RSA_SHA256,
     )
     return dict(http["headers"])["Location"]
 
@@ -263,8 +266,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9180)
     parser.add_argument("--sp-metadata", action="append", default=[])
+    parser.add_argument("--base-url", help="the address browsers use (default http://HOST:PORT)")
     args = parser.parse_args()
-    base_url = f"http://{args.host}:{args.port}"
+    base_url = (args.base_url or f"http://{args.host}:{args.port}").rstrip("/")
     tempfile.tempdir = tempfile.mkdtemp(prefix="saml-idp-")
     httpd = make_server(
         args.host, args.port, App(base_url, args.sp_metadata), handler_class=QuietHandler
