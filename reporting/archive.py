@@ -159,17 +159,17 @@ def mets_document(
     etree.SubElement(
         software, _m("note"), {f"{{{CSIP_NS}}}NOTETYPE": "SOFTWARE VERSION"}
     ).text = software_version()
-    # SIP: the organisation that made the report, and the person who submitted it.
-    creator = etree.SubElement(header, _m("agent"), ROLE="CREATOR", TYPE="ORGANIZATION")
-    etree.SubElement(creator, _m("name")).text = settings.ARCHIVE_CREATOR_NAME
-    if settings.ARCHIVE_CREATOR_ID:
-        etree.SubElement(
-            creator, _m("note"), {f"{{{CSIP_NS}}}NOTETYPE": "IDENTIFICATIONCODE"}
-        ).text = settings.ARCHIVE_CREATOR_ID
-    submitter = etree.SubElement(
-        header, _m("agent"), ROLE="OTHER", OTHERROLE="SUBMITTER", TYPE="INDIVIDUAL"
-    )
-    etree.SubElement(submitter, _m("name")).text = description.submitted_by
+    # SIP9-14: the archival creator; SIP15-20: the organisation submitting the package; both
+    # SKR. SIP21-25: the contact person, the one who submitted the report.
+    for role in ("ARCHIVIST", "CREATOR"):
+        organisation = etree.SubElement(header, _m("agent"), ROLE=role, TYPE="ORGANIZATION")
+        etree.SubElement(organisation, _m("name")).text = settings.ARCHIVE_CREATOR_NAME
+        if settings.ARCHIVE_CREATOR_ID:
+            etree.SubElement(
+                organisation, _m("note"), {f"{{{CSIP_NS}}}NOTETYPE": "IDENTIFICATIONCODE"}
+            ).text = settings.ARCHIVE_CREATOR_ID
+    contact = etree.SubElement(header, _m("agent"), ROLE="CREATOR", TYPE="INDIVIDUAL")
+    etree.SubElement(contact, _m("name")).text = description.submitted_by
 
     # CSIP17: descriptive metadata, Dublin Core wrapped in the METS.
     dmd = etree.SubElement(root, _m("dmdSec"), ID="dmd-dc", CREATED=_iso(description.created))
