@@ -224,7 +224,7 @@ def uncovered() -> list[str]:
     return missing
 
 
-def _declared(part: str) -> Iterable[tuple[type[models.Model], models.Field]]:
+def declared(part: str) -> Iterable[tuple[type[models.Model], models.Field]]:
     autodiscover_modules("personal_data")
     for label, fields in COVERAGE.items():
         try:
@@ -253,7 +253,7 @@ def record_values(obj: models.Model) -> dict[str, Any]:
 
 def linked_records(user) -> list[dict[str, Any]]:
     rows = []
-    for model, field in _declared(LINKED):
+    for model, field in declared(LINKED):
         if field.is_relation:
             for obj in model._default_manager.filter(**{field.name: user}).order_by("pk"):
                 rows.append({"linked_by": field.name, **record_values(obj)})
@@ -263,7 +263,7 @@ def linked_records(user) -> list[dict[str, Any]]:
 def naming_records(user) -> list[dict[str, Any]]:
     label = actor_label(user)
     rows = []
-    for model, field in _declared(NAMING):
+    for model, field in declared(NAMING):
         for obj in model._default_manager.filter(**{field.name: label}).order_by("pk"):
             rows.append({"named_in": field.name, **record_values(obj)})
     return rows
@@ -271,7 +271,7 @@ def naming_records(user) -> list[dict[str, Any]]:
 
 def messages_to(address: str) -> list[dict[str, Any]]:
     rows = []
-    for model, field in _declared(RECIPIENT):
+    for model, field in declared(RECIPIENT):
         for obj in model._default_manager.filter(**{f"{field.name}__icontains": address}):
             if address.lower() in (str(a).lower() for a in getattr(obj, field.name) or []):
                 rows.append({"listed_in": field.name, **record_values(obj)})

@@ -121,10 +121,28 @@ def retention_purge(*, now: datetime | None = None) -> RetentionRun:
 # ---- the portal's own records --------------------------------------------------------------
 
 
+# Records handed over or published (the submitted final report, its archival package, a
+# round's publication) keep the name of who did it, as submitted: archives, not working data.
+KEEP_NAMES = {
+    "reporting.SubmittedReport",
+    "reporting.RoundPublication",
+    "reporting.ArchivalPackage",
+}
+
+
+def _names_replace(user) -> None:
+    """Columns that keep the account's name beside a record ("…_label") say who instead."""
+    label = audit.actor_label(user)
+    for model, column in personal_data.declared(personal_data.NAMING):
+        if model._meta.label not in KEEP_NAMES:
+            model._base_manager.filter(**{column.name: label}).update(**{column.name: REMOVED_USER})
+
+
 def _accounts_pseudonymise(users: models.QuerySet, purge: Purge) -> int:
     """Inactive accounts keep their row (the history points at it) without the person."""
     n = 0
     for user in users.order_by("pk"):
+        _names_replace(user)
         purge.replacements += personal_data.replacements_for(
             personal_data.user_identifiers(user), REMOVED_USER
         )

@@ -74,7 +74,8 @@ def accessibility(request):
                 )
                 % {"ref": feedback.reference, "email": feedback.email},
             )
-            return redirect(reverse("portal:accessibility") + "#feedback")
+            # The receipt is the status at the top of the content (the form was sent to #feedback).
+            return redirect(reverse("portal:accessibility") + "#main")
         else:
             status = 400
     return render(
