@@ -7,7 +7,7 @@ from typing import Annotated
 from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema
 from pydantic import StringConstraints
 
 from portal import audit
@@ -202,18 +202,27 @@ def _assessment_out(principal, reporting_round, assessment, reader) -> dict:
     }
 
 
-def if_match(request) -> int:
+IF_MATCH = r'^(W/)?"?[0-9]{1,9}"?$'
+IfMatch = Annotated[
+    str | None,
+    Header(
+        None,
+        alias="If-Match",
+        pattern=IF_MATCH,
+        description='The version you read (ETag), e.g. "3"; required',
+        examples=['"1"'],
+    ),
+]
+
+
+def if_match(header: str | None) -> int:
     """The version the client read, from If-Match ("3", W/"3" or 3); required on writes."""
-    header = request.headers.get("If-Match", "").strip()
     if not header:
         raise Problem(
             "precondition-required",
             _("Send the version you read in If-Match, so no one else's save is overwritten."),
         )
-    value = header.removeprefix("W/").strip('"')
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise Problem("invalid-request", _('If-Match must be the version you read, e.g. "3".'))
-    return int(value)
+    return int(header.removeprefix("W/").strip('"'))
 
 
 def _etag(response, version: int) -> None:
@@ -275,12 +284,13 @@ def draft_put(
     body: DraftIn,
     organisation_number: OrgNr,
     round_code: RoundCode,
+    if_match_header: IfMatch = None,
 ):
     """Save every answer of the draft (required ones may be missing), as the form's Save."""
     principal = principal_for(request, organisation_number, answers=True)
     require_write(request)
     reporting_round = round_for(round_code)
-    seen = if_match(request)
+    seen = if_match(if_match_header)
     assessment = services.assessment_save_draft(
         principal=principal,
         reporting_round=reporting_round,
@@ -300,12 +310,13 @@ def submission_post(
     response: HttpResponse,
     organisation_number: OrgNr,
     round_code: RoundCode,
+    if_match_header: IfMatch = None,
 ):
     """Submit the saved draft, as the review page's Submit: every required answer is needed."""
     principal = principal_for(request, organisation_number, answers=True)
     require_write(request)
     reporting_round = round_for(round_code)
-    seen = if_match(request)
+    seen = if_match(if_match_header)
     assessment = selectors.assessment_for(principal, reporting_round)
     working = assessment.working if assessment else None
     version = services.assessment_submit(
