@@ -453,3 +453,20 @@ def test_the_demo_reports_archival_package_downloads_and_validates(client):
     assert shipped_schema().validate(mets)
     dc_date = mets.findtext(".//{http://purl.org/dc/elements/1.1/}date")
     assert dc_date.startswith("2023-02-24")
+
+
+def test_a_package_under_way_is_shown_with_its_job(client, staff, submitted):
+    """While no worker has taken the job (the dummy backend only stores it), the page links
+    to it and a second click gives back the same job."""
+    from django.test import override_settings
+
+    held = {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["jobs"]}
+    client.force_login(staff)
+    with override_settings(TASKS={"default": held}):
+        first = started_job(client.post(reverse("reporting:archive-start", args=[submitted.pk])))
+        second = started_job(client.post(reverse("reporting:archive-start", args=[submitted.pk])))
+    assert first.pk == second.pk and first.status == Job.Status.QUEUED
+    page = client.get(submitted.get_absolute_url()).content.decode()
+    assert "Arkivpaketet skapas" in page
+    assert reverse("portal:job-detail", args=[first.pk]) in page
+    assert "Skapa arkivpaketet" not in page
