@@ -55,6 +55,9 @@ migrate: $(VENV)/.installed ## Apply database migrations
 demo: $(VENV)/.installed ## Load (or refresh) the demonstration data
 	$(PY) manage.py load_demo
 
+idps: $(VENV)/.installed ## Start the test SAML IdP with demo people on http://127.0.0.1:9180 (docs/login.md)
+	$(PY) -m tests.idp.saml_idp --port 9180 --sp-metadata http://127.0.0.1:8000/saml2/metadata/
+
 bench: $(VENV)/.installed-dev ## Run the benchmarks in bench/ (prints figures; needs DATABASE_URL)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 

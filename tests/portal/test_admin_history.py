@@ -90,6 +90,20 @@ def _extras(world) -> None:
         status=OutgoingMail.Status.SENT,
     )
     Job.objects.create(kind="test", title="Ett jobb", owner=world.users["staff"])
+    from django.contrib.auth import get_user_model
+
+    from federation.models import AccessRequest, FederatedIdentity, IdpAccessRule
+
+    identity = FederatedIdentity.objects.create(
+        user=get_user_model().objects.create(username="federerad"),
+        method="saml",
+        issuer="https://idp.example/",
+        subject="federerad@example.se",
+    )
+    rule = IdpAccessRule.objects.create(
+        issuer="https://idp.example/", principal=world.principals["A"]
+    )
+    AccessRequest.objects.create(identity=identity, rule=rule)
     DBTaskResult.objects.create(
         task_path="portal.tasks.deliver_mail",
         args_kwargs={"args": [], "kwargs": {}},
