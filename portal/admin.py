@@ -17,7 +17,14 @@ from django_tasks_db.models import DBTaskResult
 
 from .admin_history import HistoryMixin, ReadOnlyAdmin
 from .audit import Action, record
-from .models import AuditEvent, DemoDataset, Job, OutgoingMail
+from .models import (
+    AccessibilityFeedback,
+    AuditEvent,
+    DemoDataset,
+    Job,
+    OutgoingMail,
+    RetentionRun,
+)
 from .signals import user_deleting
 from .twofactor import device_delete
 
@@ -131,6 +138,24 @@ class OutgoingMailAdmin(ReadOnlyAdmin):
     search_fields = ["key", "label", "subject", "topic", "to"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutgoingMail._meta.fields]
+
+
+@admin.register(AccessibilityFeedback)
+class AccessibilityFeedbackAdmin(ReadOnlyAdmin):
+    """Messages from the accessibility statement's form (each also e-mailed to programme
+    staff); deleted after RETENTION_FEEDBACK_DAYS (docs/privacy.md)."""
+
+    list_display = ["received_at", "email", "page"]
+    date_hierarchy = "received_at"
+    readonly_fields = [f.name for f in AccessibilityFeedback._meta.fields]
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    """What each `retention_purge` removed, as counts per rule (docs/privacy.md)."""
+
+    list_display = ["ran_at", "__str__"]
+    readonly_fields = ["ran_at", "counts"]
 
 
 @admin.register(Job)
