@@ -7,7 +7,7 @@ from typing import Annotated
 from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
 from portal import audit
@@ -328,11 +328,14 @@ def submission_post(
     )
     version.assessment.refresh_from_db(fields=["version"])
     _etag(response, version.assessment.version)
-    return 201, {
-        "submission": selectors.submission_number(version),
-        "version": version.assessment.version,
-        "submitted": version.created_at,
-    }
+    return Status(
+        201,
+        {
+            "submission": selectors.submission_number(version),
+            "version": version.assessment.version,
+            "submitted": version.created_at,
+        },
+    )
 
 
 @router.get(BASE + "/versions", response=VersionList, url_name="assessment-versions")

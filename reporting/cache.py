@@ -128,6 +128,7 @@ def _unrelated_subjects() -> list[type[models.Model]]:
     the portal's own bookkeeping (background jobs, e-mail records, task rows). Their audit
     events do not move the version."""
     from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
+    from django.apps import apps
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
@@ -135,7 +136,16 @@ def _unrelated_subjects() -> list[type[models.Model]]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_tasks_db.models import DBTaskResult
 
-    from portal.models import AuditEvent, EmailCode, Job, OutgoingMail, PortalAccess
+    from federation.models import AccessRequest, FederatedIdentity, IdpAccessRule
+    from portal.models import (
+        AccessibilityFeedback,
+        AuditEvent,
+        EmailCode,
+        Job,
+        OutgoingMail,
+        PortalAccess,
+        RetentionRun,
+    )
     from principals.models import ImportBatch, Invitation, Membership
     from readiness.models import Reminder
     from reporting.models import (
@@ -172,6 +182,14 @@ def _unrelated_subjects() -> list[type[models.Model]]:
         Job,
         OutgoingMail,
         DBTaskResult,
+        AccessibilityFeedback,
+        RetentionRun,
+        FederatedIdentity,
+        IdpAccessRule,
+        AccessRequest,
+        # The API (a higher layer, so named rather than imported): keys and their use log.
+        apps.get_model("api", "ApiKey"),
+        apps.get_model("api", "ApiKeyUse"),
     ]
 
 

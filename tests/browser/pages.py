@@ -14,6 +14,7 @@ CSP does not govern; pytest-playwright-axe provides the file (axe-core 4.14).
 """
 
 import hashlib
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -24,6 +25,20 @@ import pytest_playwright_axe
 AXE_SOURCE = (Path(pytest_playwright_axe.__file__).parent / "resources" / "axe.min.js").read_text(
     encoding="utf-8"
 )
+SHOTS = os.environ.get("SCREENSHOT_DIR", "")  # e.g. /tmp/shots: pictures of the pages tested
+
+
+def shoot(page, name: str) -> None:
+    """Save the page as it is now at 1280 and 375 px in SCREENSHOT_DIR, when that is set, so a
+    person can look at what a test walked through."""
+    if not SHOTS:
+        return
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 AXE_OPTIONS = {
     "runOnly": {
         "type": "tag",

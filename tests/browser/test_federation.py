@@ -10,12 +10,16 @@ from playwright.sync_api import expect
 from federation import metadata
 from federation.models import FederatedIdentity, IdpAccessRule
 from principals.models import Membership
+from tests.browser.pages import shoot as shoot_page
 from tests.idp import processes, saml_idp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PORT = 9180 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
-SHOTS = os.environ.get("SCREENSHOT_DIR", "")  # e.g. /tmp/shots: pictures of the pages
+
+
+def shoot(page, name):
+    shoot_page(page, f"federation-{name}")
 
 
 @pytest.fixture
@@ -37,15 +41,6 @@ def school_login(live_server, settings, tmp_path):
         settings.FEDERATION_METADATA_DIR = str(tmp_path / "kept")
         metadata.refresh(metadata.federation_named("test"))
         yield saml_idp.entity_id(base)
-
-
-def shoot(page, name):
-    if not SHOTS:
-        return
-    for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=f"{SHOTS}/h17-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def school_login_as(page, who: str, *, remembered: bool = False):

@@ -104,6 +104,10 @@ def _extras(world) -> None:
         issuer="https://idp.example/", principal=world.principals["A"]
     )
     AccessRequest.objects.create(identity=identity, rule=rule)
+    from portal.models import AccessibilityFeedback, RetentionRun
+
+    AccessibilityFeedback.objects.create(email="a@example.se", message="Knappen syns inte.")
+    RetentionRun.objects.create(counts={"sessions": 1})
     DBTaskResult.objects.create(
         task_path="portal.tasks.deliver_mail",
         args_kwargs={"args": [], "kwargs": {}},

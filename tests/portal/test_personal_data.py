@@ -66,13 +66,16 @@ def test_export_includes_organisation_contact_addresses(db):
     data = json.loads(run("export", "--email", "rektor@friskola.example.se"))
     assert data["accounts"] == []
     [found] = data["other_records_with_the_address"]
-    assert found.items() >= {
-        "record_type": "principals.Principal",
-        "id": str(principal.pk),
-        "record": principal.name,
-        "field": "email",
-        "phone": principal.phone,
-    }.items()
+    assert (
+        found.items()
+        >= {
+            "record_type": "principals.Principal",
+            "id": str(principal.pk),
+            "record": principal.name,
+            "field": "email",
+            "phone": principal.phone,
+        }.items()
+    )
 
 
 def test_unknown_address_is_refused_and_changes_nothing(person):
