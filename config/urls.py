@@ -15,6 +15,7 @@ urlpatterns = [
     path("program/", include("agreement.urls")),
     path("uppfoljning/", include("readiness.urls")),
     path("rapporter/", include("reporting.urls")),
+    path("inloggning/e-legitimation/", include("federation.oidc_urls")),
     path("inloggning/", include("federation.urls")),
     path("saml2/", include("federation.saml_urls")),
     path("api/", include("api.urls")),

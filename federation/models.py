@@ -9,6 +9,7 @@ in this way, or a request that staff approve under a per-IdP rule.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from principals.models import Membership, Principal
 
@@ -101,7 +102,7 @@ class AccessRequest(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
+        verbose_name=pgettext_lazy("access request", "decided by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

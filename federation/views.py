@@ -28,7 +28,7 @@ from portal.account_views import LOGOUT_HANDOFF_SESSION_KEY
 from portal.permissions import MANAGE_PRINCIPALS, permission_required
 from principals.services import InvitationInvalid, invitation_for_token
 
-from . import saml, selectors, services
+from . import oidc, saml, selectors, services
 from .models import AccessRequest, FederatedIdentity, IdpAccessRule
 
 logger = logging.getLogger(__name__)
@@ -318,13 +318,19 @@ def sp_metadata(request):
 def account(request):
     user = request.user
     names = {s.entity_id: s.name for s in selectors.login_services()}
+    if oidc.enabled():
+        names[settings.OIDC_OP_ISSUER] = settings.OIDC_OP_NAME
     identities = list(selectors.identities_of(user))
     for identity in identities:
         identity.issuer_name = names.get(identity.issuer, identity.issuer)
     return render(
         request,
         "federation/account.html",
-        {"identities": identities, "rules": selectors.requestable_rules(user)},
+        {
+            "identities": identities,
+            "rules": selectors.requestable_rules(user),
+            "eid_login": oidc.enabled(),
+        },
     )
 
 

@@ -23,7 +23,12 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         # Federated login (federation/) is offered once a federation is configured.
-        return super().get_context_data(federated_login=bool(settings.FEDERATIONS), **kwargs)
+        return super().get_context_data(
+            federated_login=bool(settings.FEDERATIONS),
+            eid_login=bool(settings.OIDC_RP_CLIENT_ID and settings.OIDC_OP_ISSUER),
+            eid_name=settings.OIDC_OP_NAME,
+            **kwargs,
+        )
 
 
 # A login that must end elsewhere too (a SAML login with single logout, federation/) names the

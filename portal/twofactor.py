@@ -25,6 +25,7 @@ from .permissions import CHANGE_PROGRAMME, VIEW_AGGREGATES
 DEVICE_NAME = "TOTP"
 NO_DEVICE_SESSION_KEY = "portal_2fa_no_device"
 PROOF_SESSION_KEY = "portal_2fa_enrolment_proof"
+EID_SESSION_KEY = "portal_2fa_eid"  # this session began with an e-ID at assurance level 3+
 
 
 def role_requires_2fa(user) -> bool:
@@ -55,6 +56,8 @@ def needs_code(request) -> bool:
         return False
     if user.is_verified() and getattr(user.otp_device, "confirmed", False):
         return False
+    if request.session.get(EID_SESSION_KEY) == user.pk:
+        return False
     if role_requires_2fa(user):
         return True
     if request.session.get(NO_DEVICE_SESSION_KEY) == user.pk:
@@ -63,6 +66,12 @@ def needs_code(request) -> bool:
         return True
     request.session[NO_DEVICE_SESSION_KEY] = user.pk
     return False
+
+
+def eid_verified_grant(*, request) -> None:
+    """The person logged in with an e-ID at assurance level 3 or higher (two factors, checked
+    by the e-ID's issuer): for this session that is the second step (federation/oidc.py)."""
+    request.session[EID_SESSION_KEY] = request.user.pk
 
 
 def enrolment_proven(request) -> bool:

@@ -6,7 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreement.models import Agreement
-from portal.permissions import EDIT_FINAL_REPORT, VIEW_AGGREGATES, VIEW_PROGRAMME
+from federation.models import AccessRequest
+from portal.permissions import (
+    EDIT_FINAL_REPORT,
+    MANAGE_PRINCIPALS,
+    VIEW_AGGREGATES,
+    VIEW_PRINCIPAL_DATA,
+    VIEW_PROGRAMME,
+)
 from portal.roles import Role
 from portal.sections import Link, Parts, Section
 
@@ -43,6 +50,17 @@ def final_reports_due(user, principal) -> dict:
     }
 
 
+def federated_login(user, principal) -> dict:
+    """Staff's way to the access requests from school logins (with how many wait) and to the
+    comparison of self-assessed login answers with the federations' metadata; one query."""
+    may_decide = user.has_perm(MANAGE_PRINCIPALS)
+    return {
+        "may_decide": may_decide,
+        "may_compare": user.has_perm(VIEW_PRINCIPAL_DATA),
+        "pending": AccessRequest.objects.pending().count() if may_decide else 0,
+    }
+
+
 DASHBOARDS = Section("reporting/partials/dash_start.html")
 
 
@@ -60,6 +78,7 @@ def parts() -> Parts:
             Role.STAFF: [
                 DASHBOARDS,
                 Section("reporting/partials/report_start_staff.html", final_reports_due),
+                Section("reporting/partials/login_start_staff.html", federated_login),
             ],
             Role.GOVERNMENT: [DASHBOARDS],
         },

@@ -6,4 +6,5 @@ app_name = "reporting"
 urlpatterns = [
     path("", include("reporting.dashboards.urls")),
     path("", include("reporting.final_report.urls")),
+    path("", include("reporting.idp_comparison_urls")),
 ]

@@ -346,6 +346,29 @@ SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 SAML_CSP_HANDLER = ""  # the portal's own CSP applies; the SAML pages send nothing inline
 SAML_IGNORE_LOGOUT_ERRORS = True
 
+# e-legitimation (federation/oidc.py, docs/login.md): one OpenID Connect provider, an e-ID
+# broker (Freja eID, BankID and others behind it). Off while OIDC_RP_CLIENT_ID is empty. The
+# endpoints default to the issuer's own paths; set each from the broker's discovery document.
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="").rstrip("/")
+OIDC_OP_NAME = env("OIDC_OP_NAME", default="e-legitimation")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env(
+    "OIDC_OP_AUTHORIZATION_ENDPOINT", default=OIDC_OP_ISSUER + "/authorize"
+)
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default=OIDC_OP_ISSUER + "/token")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default=OIDC_OP_ISSUER + "/userinfo")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default=OIDC_OP_ISSUER + "/jwks")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid profile")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "eid:callback"
+# The assurance level asked for and required in the ID token's `acr` (DIGG's levels); a login
+# at level 3 or higher also counts as the second step of two-step verification.
+OIDC_REQUIRED_LOA = env("OIDC_REQUIRED_LOA", default="http://id.elegnamnden.se/loa/1.0/loa3")
+
 # API (api/, docs/api.md): requests per key per minute (counted in the shared cache), and how
 # long each request made with a key is kept in its log.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)

@@ -526,6 +526,16 @@ RULES = [
     Rule("saml2_ls", dict.fromkeys(ROLES, NOT_FOUND)),
     Rule("saml2_ls_post", dict.fromkeys(ROLES, NOT_FOUND)),
     Rule("saml2_metadata", EVERYONE),
+    # e-legitimation (OIDC): off in the matrix (no broker configured), so nothing is there.
+    Rule("eid:login", dict.fromkeys(ROLES, NOT_FOUND)),
+    Rule("eid:callback", dict.fromkeys(ROLES, NOT_FOUND)),
+    Rule(
+        "eid:link-start",
+        expect(organiser=NOT_FOUND, government=NOT_FOUND, staff=NOT_FOUND),
+        method="post",
+    ),
+    # Staff compare self-assessed login answers with the federations' metadata (read only).
+    Rule("reporting:idp-comparison", STAFF_ONLY),
 ]
 
 

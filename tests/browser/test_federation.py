@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from federation import metadata
 from federation.models import FederatedIdentity, IdpAccessRule
-from principals.models import Membership
+from principals.models import Invitation, Membership
 from tests.browser.pages import shoot as shoot_page
 from tests.idp import processes, saml_idp
 
@@ -110,5 +110,77 @@ def test_a_password_account_links_and_unlinks_its_school_login(
     assert FederatedIdentity.objects.get().user == editor_a
     shoot(page, "linked")
     page.get_by_role("button", name="Koppla bort bertil.berg@exempel.kommun.example").click()
+    expect(page.get_by_text("Inloggningen är inte längre kopplad till ditt konto.")).to_be_visible()
+    assert not FederatedIdentity.objects.exists()
+
+
+# ---------------------------------------------------------------- e-legitimation (OIDC)
+
+EID_PORT = 9290 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+
+
+@pytest.fixture
+def eid(live_server, settings):
+    """The test e-ID broker (django-oidc-provider, its own process) with the portal as client."""
+    from tests.federation.test_oidc import configure
+
+    callback = f"{live_server.url}/inloggning/e-legitimation/svar/"
+    with processes.oidc_op(EID_PORT, redirect_uris=[callback]) as issuer:
+        configure(settings, issuer)
+        yield issuer
+
+
+def test_first_eid_login_and_an_invitation_accepted(
+    page, live_server, eid, principal_a, principal_b
+):
+    invitation = Invitation(email="eva@example.se", principal=principal_a, role="editor")
+    token = invitation.new_token()
+    invitation.save()
+    page.goto(f"{live_server.url}/konto/logga-in/")
+    shoot(page, "eid-login")
+    page.get_by_role("link", name="Logga in med e-legitimation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Test-e-legitimation")
+    page.get_by_role("button", name="Eva Ek").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kopplade inloggningar")
+    expect(page.get_by_text("Ditt konto har skapats")).to_be_visible()
+    expect(page.get_by_text("e-legitimation (OpenID Connect)")).to_be_visible()
+    shoot(page, "eid-account")
+    eva = FederatedIdentity.objects.get().user
+    assert not Membership.objects.filter(user=eva).exists()
+
+    page.goto(f"{live_server.url}/inloggning/inbjudan/{token}/")
+    page.get_by_role("button", name="Ta emot").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Huvudman A")
+    assert Membership.objects.get(user=eva).principal == principal_a
+    # Exactly the access granted: another organiser's page is not hers.
+    response = page.goto(f"{live_server.url}/huvudman/{principal_b.pk}/")
+    assert response.status in (403, 404)
+
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("button", name="Logga ut").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logga in i Skoldigistöd")
+
+
+def test_a_password_account_links_an_eid_and_logs_in_with_it(
+    page, live_server, eid, editor_a, principal_a, browser_login
+):
+    browser_login(page, editor_a)
+    page.goto(f"{live_server.url}/inloggning/konto/")
+    page.get_by_role("button", name="Koppla din e-legitimation").click()
+    page.get_by_role("link", name="Fortsätt till e-legitimation").click()
+    page.get_by_role("button", name="Eva Ek").click()
+    expect(page.get_by_text("Din e-legitimation är nu kopplad till ditt konto.")).to_be_visible()
+    assert FederatedIdentity.objects.get().user == editor_a
+    shoot(page, "eid-linked")
+    page.get_by_role("button", name="Logga ut").click()
+
+    # The broker remembers Eva; the portal logs her in to the linked account.
+    page.get_by_role("link", name="Logga in med e-legitimation").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Huvudman A")
+
+    page.goto(f"{live_server.url}/inloggning/konto/")
+    page.get_by_role(
+        "button", name=f"Koppla bort {FederatedIdentity.objects.get().subject}"
+    ).click()
     expect(page.get_by_text("Inloggningen är inte längre kopplad till ditt konto.")).to_be_visible()
     assert not FederatedIdentity.objects.exists()

@@ -15,7 +15,6 @@ from tests.readiness.factories import ReportingRoundFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.urls("tests.federation.comparison_urls"),
 ]
 
 

@@ -14,8 +14,6 @@ from tests.readiness.factories import AssessmentFactory, ReportingRoundFactory, 
 
 from .comparison import idp_config, keep, signed_metadata
 
-pytestmark = pytest.mark.urls("tests.federation.comparison_urls")
-
 URL = "/rapporter/inloggning-jamforelse/"
 KOMMUN_NUMBER = "212000-0142"  # Stockholms stad's number: valid, group 2
 SECOND_IDP = "https://idp.andra.example/idp"

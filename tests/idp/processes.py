@@ -38,3 +38,24 @@ def saml_idp(port: int, *, base_url: str, sp_metadata: list[str]):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def oidc_op(port: int, *, redirect_uris: list[str], base_url: str = ""):
+    """The test OpenID Connect provider (tests/oidc_op, django-oidc-provider); yields its
+    issuer."""
+    base_url = (base_url or f"http://127.0.0.1:{port}").rstrip("/")
+    command = [sys.executable, "-m", "tests.oidc_op.run", "--port", str(port)]
+    command += ["--base-url", base_url]
+    for uri in redirect_uris:
+        command += ["--redirect-uri", uri]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CACHE_URL"):
+        env.pop(name, None)
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_for_port(port, process)
+        yield base_url + "/openid"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
