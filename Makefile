@@ -55,7 +55,9 @@ migrate: $(VENV)/.installed ## Apply database migrations
 demo: $(VENV)/.installed ## Load (or refresh) the demonstration data
 	$(PY) manage.py load_demo
 
-idps: $(VENV)/.installed ## Start the test SAML IdP with demo people on http://127.0.0.1:9180 (docs/login.md)
+idps: $(VENV)/.installed-dev ## Start the test SAML IdP (:9180) and e-ID provider (:9190) with demo people (docs/login.md)
+	$(PY) -m tests.oidc_op.run --port 9190 --redirect-uri http://127.0.0.1:8000/inloggning/e-legitimation/svar/ & op=$$!; \
+	trap 'kill $$op 2>/dev/null; wait $$op 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m tests.idp.saml_idp --port 9180 --sp-metadata http://127.0.0.1:8000/saml2/metadata/
 
 bench: $(VENV)/.installed-dev ## Run the benchmarks in bench/ (prints figures; needs DATABASE_URL)

@@ -15,7 +15,7 @@ from tests.idp import processes, saml_idp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PORT = 9180 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+PORT = 9480 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
 
 
 def shoot(page, name):

@@ -26,7 +26,7 @@ from tests.oidc_op.people import LOA2, LOA3, PNR_CLAIM
 from tests.oidc_op.run import CLIENTS, KEY
 from tests.portal.factories import staff_user
 
-PORT = 9190 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+PORT = 9390 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
 CALLBACK = "/inloggning/e-legitimation/svar/"
 
 

@@ -12,6 +12,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def ensure_free(port: int) -> None:
+    """Fail at once if something else (say `make idps`) already listens on the port: the
+    tests would otherwise talk to that process instead of their own."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} is taken by another process; stop it first")
+
+
 def wait_for_port(port: int, process, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -31,6 +39,7 @@ def saml_idp(port: int, *, base_url: str, sp_metadata: list[str]):
     command += ["--base-url", base_url]
     for source in sp_metadata:
         command += ["--sp-metadata", source]
+    ensure_free(port)
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     try:
         wait_for_port(port, process)
@@ -52,6 +61,7 @@ def oidc_op(port: int, *, redirect_uris: list[str], base_url: str = ""):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CACHE_URL"):
         env.pop(name, None)
+    ensure_free(port)
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         wait_for_port(port, process)
