@@ -97,7 +97,12 @@ def pk_page(request, queryset, paging, scope: str, shape) -> dict:
     }
 
 
-@router.get("/organisers/{organisation_number}", response=OrganiserOut, url_name="organiser")
+@router.get(
+    "/organisers/{organisation_number}",
+    response=OrganiserOut,
+    url_name="organiser",
+    summary="Läs huvudmannen",
+)
 def organiser_get(request, organisation_number: OrgNr):
     """The organiser, by its organisation number (NNNNNN-NNNN)."""
     principal = principal_for(request, organisation_number)
@@ -113,6 +118,7 @@ def organiser_get(request, organisation_number: OrgNr):
     "/organisers/{organisation_number}/school-units",
     response=SchoolUnitPage,
     url_name="organiser-school-units",
+    summary="Lista huvudmannens skolenheter",
 )
 def school_units_list(request, paging: Query[Paging], organisation_number: OrgNr):
     principal = principal_for(request, organisation_number)
@@ -136,7 +142,10 @@ def school_units_list(request, paging: Query[Paging], organisation_number: OrgNr
 
 
 @router.get(
-    "/organisers/{organisation_number}/members", response=MemberPage, url_name="organiser-members"
+    "/organisers/{organisation_number}/members",
+    response=MemberPage,
+    url_name="organiser-members",
+    summary="Lista huvudmannens medlemmar",
 )
 def members_list(request, paging: Query[Paging], organisation_number: OrgNr):
     """Names and roles, as the organiser's page shows its members (no e-mail addresses)."""
@@ -203,6 +212,8 @@ def _assessment_out(principal, reporting_round, assessment, reader) -> dict:
 
 
 IF_MATCH = r'^(W/)?"?[0-9]{1,9}"?$'
+# Required, though typed optional: without it the answer is 428, not the schema's 400; the
+# published description shows it required (v1.py `document_concurrency`).
 IfMatch = Annotated[
     str | None,
     Header(
@@ -229,7 +240,40 @@ def _etag(response, version: int) -> None:
     response["ETag"] = f'"{version}"'
 
 
-@router.get(BASE + "/framework", response=FrameworkOut, url_name="assessment-framework")
+ETAG = {
+    "ETag": {
+        "description": 'The self-assessment\'s version, e.g. "3": send it back in If-Match',
+        "schema": {"type": "string"},
+    }
+}
+SUBMISSION_REFUSED = (
+    "invalid-content: a required answer is missing or not valid, the round is closed, or "
+    "nothing has changed since the last submission (nothing to submit); `detail` says which"
+)
+
+
+def _unchanged(request, principal, reporting_round, assessment, answers, seen) -> bool:
+    """Whether saving would change nothing and the form's Save would allow it: the version
+    read is the current one, the answers pass the form's checks and are what the form opens
+    with (services.draft_changes, as the form's steps decide it), and the key's person may
+    change them now. Otherwise the service decides, refusing as the form does."""
+    return (
+        seen == (assessment.version if assessment else 1)
+        and not services.validate_answers(
+            framework=reporting_round.framework_version, answers=answers, complete=False
+        )
+        and not services.draft_changes(assessment, answers)
+        and access.is_editor_member(request.api_actor, principal)
+        and services.is_editable(assessment, reporting_round)
+    )
+
+
+@router.get(
+    BASE + "/framework",
+    response=FrameworkOut,
+    url_name="assessment-framework",
+    summary="Läs omgångens frågor",
+)
 def framework_get(
     request,
     organisation_number: OrgNr,
@@ -261,7 +305,13 @@ def framework_get(
     }
 
 
-@router.get(BASE, response=AssessmentOut, url_name="assessment")
+@router.get(
+    BASE,
+    response=AssessmentOut,
+    url_name="assessment",
+    summary="Läs självskattningen",
+    openapi_extra={"responses": {200: {"headers": ETAG}}},
+)
 def assessment_get(
     request,
     response: HttpResponse,
@@ -277,7 +327,13 @@ def assessment_get(
     return out
 
 
-@router.put(BASE + "/draft", response=AssessmentOut, url_name="assessment-draft")
+@router.put(
+    BASE + "/draft",
+    response=AssessmentOut,
+    url_name="assessment-draft",
+    summary="Spara utkastet",
+    openapi_extra={"responses": {200: {"headers": ETAG}, 412: {"headers": ETAG}}},
+)
 def draft_put(
     request,
     response: HttpResponse,
@@ -286,25 +342,41 @@ def draft_put(
     round_code: RoundCode,
     if_match_header: IfMatch = None,
 ):
-    """Save every answer of the draft (required ones may be missing), as the form's Save."""
+    """Save every answer of the draft (required ones may be missing), as the form's Save.
+    Answers that are what the form opens with save nothing: no new version, and a submitted
+    self-assessment stays submitted; the answer is the self-assessment as it is."""
     principal = principal_for(request, organisation_number, answers=True)
     require_write(request)
     reporting_round = round_for(round_code)
     seen = if_match(if_match_header)
-    assessment = services.assessment_save_draft(
-        principal=principal,
-        reporting_round=reporting_round,
-        answers=body.answers,
-        seen_version=seen,
-        actor=request.api_actor,
-    )
     assessment = selectors.assessment_for(principal, reporting_round)
+    if not _unchanged(request, principal, reporting_round, assessment, body.answers, seen):
+        services.assessment_save_draft(
+            principal=principal,
+            reporting_round=reporting_round,
+            answers=body.answers,
+            seen_version=seen,
+            actor=request.api_actor,
+        )
+        assessment = selectors.assessment_for(principal, reporting_round)
     out = _assessment_out(principal, reporting_round, assessment, request.api_actor)
     _etag(response, out["version"])
     return out
 
 
-@router.post(BASE + "/submission", response={201: SubmissionOut}, url_name="assessment-submission")
+@router.post(
+    BASE + "/submission",
+    response={201: SubmissionOut},
+    url_name="assessment-submission",
+    summary="Skicka in självskattningen",
+    openapi_extra={
+        "responses": {
+            201: {"headers": ETAG},
+            412: {"headers": ETAG},
+            422: {"description": SUBMISSION_REFUSED},
+        }
+    },
+)
 def submission_post(
     request,
     response: HttpResponse,
@@ -312,7 +384,8 @@ def submission_post(
     round_code: RoundCode,
     if_match_header: IfMatch = None,
 ):
-    """Submit the saved draft, as the review page's Submit: every required answer is needed."""
+    """Submit the saved draft, as the review page's Submit: every required answer is needed,
+    and something must have changed since the last submission."""
     principal = principal_for(request, organisation_number, answers=True)
     require_write(request)
     reporting_round = round_for(round_code)
@@ -338,7 +411,12 @@ def submission_post(
     )
 
 
-@router.get(BASE + "/versions", response=VersionList, url_name="assessment-versions")
+@router.get(
+    BASE + "/versions",
+    response=VersionList,
+    url_name="assessment-versions",
+    summary="Lista självskattningens versioner",
+)
 def versions_list(
     request,
     organisation_number: OrgNr,
@@ -366,7 +444,12 @@ class DiffQuery(Schema):
     toSubmission: int = Field(..., alias="to", ge=1, le=100000)
 
 
-@router.get(BASE + "/diff", response=DiffOut, url_name="assessment-diff")
+@router.get(
+    BASE + "/diff",
+    response=DiffOut,
+    url_name="assessment-diff",
+    summary="Jämför två inskickade versioner",
+)
 def diff_get(
     request,
     query: Query[DiffQuery],
@@ -399,7 +482,12 @@ def diff_get(
     }
 
 
-@router.get(BASE + "/action-plan", response=PlanOut, url_name="assessment-action-plan")
+@router.get(
+    BASE + "/action-plan",
+    response=PlanOut,
+    url_name="assessment-action-plan",
+    summary="Läs handlingsplanen",
+)
 def action_plan_get(
     request,
     organisation_number: OrgNr,

@@ -68,7 +68,13 @@ def page_of(request, records: list[dict], paging: Paging, scope: str) -> dict:
     }
 
 
-@router.get("/readiness", response=ReadinessPage, url_name="opendata-readiness", auth=None)
+@router.get(
+    "/readiness",
+    response=ReadinessPage,
+    url_name="opendata-readiness",
+    summary="Läs beredskapens öppna data",
+    auth=None,
+)
 def open_readiness(request, filters: Query[ReadinessFilter]):
     """Every published round's figures in long format, as skoldigistod-beredskap.json."""
     records, version = readiness_records()
@@ -88,7 +94,13 @@ def open_readiness(request, filters: Query[ReadinessFilter]):
     return page_of(request, selected, filters, scope)
 
 
-@router.get("/rounds", response=PublishedRounds, url_name="opendata-rounds", auth=None)
+@router.get(
+    "/rounds",
+    response=PublishedRounds,
+    url_name="opendata-rounds",
+    summary="Lista de publicerade omgångarna",
+    auth=None,
+)
 def open_rounds(request):
     """The published rounds and their codes (for `round=`)."""
     from readiness.models import ReportingRound
@@ -110,7 +122,13 @@ def open_rounds(request):
     return {"count": len(values), "values": values}
 
 
-@router.get("/funding", response=FundingPage, url_name="opendata-funding", auth=None)
+@router.get(
+    "/funding",
+    response=FundingPage,
+    url_name="opendata-funding",
+    summary="Läs finansieringens öppna data",
+    auth=None,
+)
 def open_funding(request, paging: Query[Paging]):
     """Each agreement's funding and spending per year, as skoldigistod-finansiering.json."""
     records, version = funding_records()

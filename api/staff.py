@@ -19,7 +19,12 @@ from .schemas import ActivityPage, OrganiserPage, ReminderStatus, RoundList, Rou
 router = Router(auth=KeyAuth(), tags=["Programmet"])
 
 
-@router.get("/organisers", response=OrganiserPage, url_name="organisers")
+@router.get(
+    "/organisers",
+    response=OrganiserPage,
+    url_name="organisers",
+    summary="Lista huvudmannaregistret",
+)
 def organisers_list(request, paging: Query[Paging]):
     """The register of organisers the key may see (an organiser's key: its own), by
     organisation number order of creation; the same three queries on every page."""
@@ -50,7 +55,9 @@ def _round_out(reporting_round: ReportingRound, counts: dict | None = None) -> d
     return out
 
 
-@router.get("/rounds", response=RoundList, url_name="rounds")
+@router.get(
+    "/rounds", response=RoundList, url_name="rounds", summary="Lista uppföljningsomgångarna"
+)
 def rounds_list(request):
     """Every reporting round with its status and number of submissions."""
     require(request.api_actor, MANAGE_ROUNDS)
@@ -62,7 +69,9 @@ def rounds_list(request):
     return {"count": len(values), "values": values}
 
 
-@router.get("/rounds/{round_code}", response=RoundOut, url_name="round")
+@router.get(
+    "/rounds/{round_code}", response=RoundOut, url_name="round", summary="Läs en uppföljningsomgång"
+)
 def round_get(request, round_code: RoundCode):
     """One round with how many active organisers have submitted, started or not started."""
     require(request.api_actor, MANAGE_ROUNDS)
@@ -70,7 +79,12 @@ def round_get(request, round_code: RoundCode):
     return _round_out(reporting_round, selectors.round_counts(reporting_round))
 
 
-@router.get("/rounds/{round_code}/reminders", response=ReminderStatus, url_name="round-reminders")
+@router.get(
+    "/rounds/{round_code}/reminders",
+    response=ReminderStatus,
+    url_name="round-reminders",
+    summary="Läs omgångens påminnelser",
+)
 def reminders_get(request, round_code: RoundCode):
     """Reminders sent in the round and how their e-mail fared."""
     require(request.api_actor, MANAGE_ROUNDS)
@@ -96,7 +110,12 @@ def reminders_get(request, round_code: RoundCode):
     }
 
 
-@router.get("/programme/activities", response=ActivityPage, url_name="activities")
+@router.get(
+    "/programme/activities",
+    response=ActivityPage,
+    url_name="activities",
+    summary="Lista programmets insatser",
+)
 def activities_list(request, paging: Query[Paging]):
     """The programme's activities (insatser) with their milestones and costs."""
     require(request.api_actor, VIEW_PROGRAMME)

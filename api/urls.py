@@ -1,8 +1,12 @@
-"""/api/: the versioned API (v1/), its documentation, and the pages where people manage keys."""
+"""/api/: the versioned API (v1/), its documentation, and the pages where people manage keys.
+
+Every other address under /api/ is the API's: a 404 problem (application/problem+json), not
+the portal's HTML page, so a client that mistypes a path still gets a problem to read. The
+pages for people (keys, documentation) keep the portal's HTML 404 and its slash redirects."""
 
 from functools import wraps
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import services, v1, views
 
@@ -27,7 +31,12 @@ def logged(view):
 
 _patterns, _app, _namespace = v1.api.urls
 for _pattern in _patterns:
-    _pattern.callback = logged(_pattern.callback)
+    _methods = ("GET", "HEAD") if _pattern.name == "openapi-json" else None
+    _pattern.callback = logged(v1.as_problems(_pattern.callback, methods=_methods))
+
+# Not the people's pages (nycklar/, dokumentation/ and what is under them): those are left to
+# the portal, so /api/nycklar redirects to /api/nycklar/ and /api/nycklar/x is its HTML 404.
+NOT_FOR_PEOPLE = r"^(?!(?:nycklar|dokumentation)(?:/|$))"
 
 urlpatterns = [
     path("nycklar/", views.key_list, name="key-list"),
@@ -35,4 +44,5 @@ urlpatterns = [
     path("nycklar/<int:pk>/aterkalla/", views.key_revoke, name="key-revoke"),
     path("dokumentation/", views.docs, name="docs"),
     path("v1/", (_patterns, _app, _namespace)),
+    re_path(NOT_FOR_PEOPLE, views.not_found, name="not-found"),
 ]

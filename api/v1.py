@@ -4,9 +4,10 @@ answer, so schemathesis can hold every response to it."""
 
 import json
 import logging
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -52,7 +53,7 @@ class PortalApi(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        return document_problems(schema)
+        return document_concurrency(document_problems(schema))
 
     def get_openapi_operation_id(self, operation) -> str:
         return operation.view_func.__name__
@@ -97,8 +98,28 @@ def document_problems(schema: dict) -> dict:
             if method in ("put", "post", "patch", "delete"):
                 kinds.update(WRITES)
             for status, code in kinds.items():
-                responses[status] = {"description": code, "content": content}
+                # An operation's own words for a problem (openapi_extra) are kept.
+                responses[status] = {"description": code, **responses.get(status, {})}
+                responses[status]["content"] = content
             operation["responses"] = responses
+    return schema
+
+
+def document_concurrency(schema: dict) -> dict:
+    """If-Match as the API treats it: required (a write without it answers 428, which is why
+    the operation's own parameter is optional and checked in the code), a string."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "header" or parameter["name"] != "If-Match":
+                    continue
+                parameter["required"] = True
+                shape = dict(parameter["schema"])
+                for one in shape.pop("anyOf", []):
+                    if one.get("type") == "string":
+                        shape.update(one)
+                shape.pop("default", None)
+                parameter["schema"] = shape
     return schema
 
 
@@ -156,12 +177,15 @@ def _forbidden(request, exc):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return problem(
-        "invalid-content",
-        _("The content was refused, with the same checks as the form."),
-        errors=field_errors(errors),
-    )
+    by_field = hasattr(exc, "error_dict")
+    errors = exc.message_dict if by_field else {"__all__": exc.messages}
+    if by_field or len(exc.messages) != 1:
+        detail = _("The content was refused, with the same checks as the form.")
+    else:
+        # One refusal of the whole request (a closed round, nothing changed since the last
+        # submission): the detail is its own words, as the page shows them.
+        detail = exc.messages[0]
+    return problem("invalid-content", detail, errors=field_errors(errors))
 
 
 @api.exception_handler(EditConflict)
@@ -176,8 +200,37 @@ def _conflict(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     if exc.status_code == 405:
-        return problem("method-not-allowed", _("This method is not allowed at this address."))
+        return method_not_allowed(())
     return problem("invalid-request", _("The request could not be read."))
+
+
+def method_not_allowed(allowed) -> HttpResponse:
+    return problem(
+        "method-not-allowed",
+        _("This method is not allowed at this address."),
+        headers={"Allow": ", ".join(sorted(allowed))} if allowed else None,
+    )
+
+
+def as_problems(view, *, methods=None):
+    """The answers ninja gives outside an operation, as problems: a method the address does
+    not have (ninja's plain-text 405, with Allow; `methods` for its own views, such as
+    openapi.json, which answer any method) and the version's root (ninja's HTML 404)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if methods and request.method not in methods:
+            return method_not_allowed(methods)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return not_found()
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
+            return method_not_allowed(allowed)
+        return response
+
+    return wrapper
 
 
 @api.exception_handler(Exception)

@@ -1,6 +1,7 @@
 """Pages for API keys: an organiser's editors manage their organiser's keys, programme staff
 every key and their own staff keys. A new key is shown once, on the page the creation answers
-with, and never again; the interactive documentation of the API."""
+with, and never again; the interactive documentation of the API; the 404 problem for any
+other address under /api/."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,12 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from portal.permissions import MANAGE_PRINCIPALS
 from principals import access
 
-from . import services
+from . import problems, services
 from .forms import KeyForm
 from .models import ApiKey
 
@@ -88,5 +90,27 @@ def key_revoke(request, pk):
 
 
 def docs(request):
-    """Swagger UI from the portal's own static files (no CDN), under the portal's CSP."""
-    return render(request, "api/docs.html", {"openapi_url": reverse("api:v1:openapi-json")})
+    """Swagger UI from the portal's own static files (no CDN) in a portal page, under the
+    portal's CSP: its settings are JSON in the page, read by ninja's own init script."""
+    openapi_url = reverse("api:v1:openapi-json")
+    swagger = {
+        "url": openapi_url,
+        "layout": "BaseLayout",
+        "deepLinking": True,
+        "validatorUrl": None,
+    }
+    return render(
+        request,
+        "api/docs.html",
+        {
+            "openapi_url": openapi_url,
+            "swagger_settings": swagger,
+            "keys_url": reverse("api:key-list"),
+        },
+    )
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: a 404 problem, whatever the method (api/urls.py)."""
+    return problems.not_found()

@@ -9,6 +9,7 @@ changed. The data is built once for the module (tests/access_matrix).
 """
 
 import hashlib
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -243,7 +244,13 @@ def run(rule, world):
                 mismatches.append(f"{where}: expected {expected}, got {got} {url}")
         elif got != expected:
             mismatches.append(f"{where}: expected {expected}, got {got} {url}")
-        if got in ("403", "404") and rule not in ADMIN_RULES:
+        if got in ("403", "404") and response.get("Content-Type", "").startswith(
+            "application/problem+json"
+        ):  # the API's refusals are problems (docs/api.md), not the portal's error page
+            problem = json.loads(response.content)
+            if not (problem.get("type", "").startswith("urn:") and problem.get("title")):
+                mismatches.append(f"{where}: {got} is not a complete problem {url}")
+        elif got in ("403", "404") and rule not in ADMIN_RULES:
             mismatches += error_page_problems(response, got, where, url)
         if got == OK:
             content = body(response)

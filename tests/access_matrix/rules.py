@@ -411,6 +411,7 @@ RULES = [
     ),
     Rule("api:docs", EVERYONE),
     Rule("api:v1:api-root", dict.fromkeys(ROLES, NOT_FOUND)),
+    Rule("api:not-found", dict.fromkeys(ROLES, NOT_FOUND)),
     Rule("api:v1:openapi-json", EVERYONE),
     Rule("api:v1:opendata-readiness", EVERYONE),
     Rule("api:v1:opendata-rounds", EVERYONE),

@@ -300,3 +300,28 @@ def test_editor_cannot_make_a_key_for_another_organiser(client, setup):
     )
     assert response.status_code == 200 and "owner" in response.context["form"].errors
     assert not ApiKey.objects.exists()
+
+
+def test_an_unchanged_draft_in_a_closed_round_is_refused_as_the_form_refuses_it(client, setup):
+    secret = make_key(setup["editor"], principal=setup["principal"])
+    today = timezone.localdate()
+    type(setup["round"]).objects.filter(pk=setup["round"].pk).update(
+        opens_on=today - datetime.timedelta(days=30), closes_on=today - datetime.timedelta(days=1)
+    )
+    response = client.put(
+        base(setup["principal"]) + "/draft",
+        json.dumps({"answers": {}}),
+        content_type="application/json",
+        HTTP_IF_MATCH='"1"',
+        **bearer(secret),
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"] == "Omgången är stängd: svaren kan inte längre ändras."
+    assert not Assessment.objects.exists()
+
+
+def test_the_openapi_description_answers_get_only(client):
+    response = client.post("/api/v1/openapi.json")
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith(PROBLEM)
+    assert response["Allow"] == "GET, HEAD"
