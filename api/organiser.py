@@ -5,7 +5,6 @@ optimistic concurrency through If-Match, submission by editors only)."""
 from typing import Annotated
 
 from django.http import Http404, HttpResponse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StringConstraints
@@ -55,9 +54,7 @@ def principal_for(request, number: str, *, answers=False) -> Principal:
 def round_for(code: str) -> ReportingRound:
     """A round by its code (its name in lower case with dashes: "hosten-2025")."""
     found = [
-        r
-        for r in ReportingRound.objects.select_related("framework_version")
-        if slugify(r.name) == code
+        r for r in ReportingRound.objects.select_related("framework_version") if r.code == code
     ]
     if len(found) != 1:
         raise Http404
@@ -196,7 +193,7 @@ def _assessment_out(principal, reporting_round, assessment, reader) -> dict:
     progress = selectors.progress(indicators, _answers_of(working))
     return {
         "organisationNumber": principal.organisation_number,
-        "round": slugify(reporting_round.name),
+        "round": reporting_round.code,
         "state": assessment.state if assessment else Assessment.State.NOT_STARTED,
         "version": assessment.version if assessment else 1,
         "editable": services.is_editable(assessment, reporting_round),

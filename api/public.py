@@ -2,11 +2,11 @@
 numbers and their suppression are the publications'), a page at a time."""
 
 from django.core.cache import cache
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from ninja import Field as F
 from ninja import Query, Router, Schema
 
+from readiness.models import round_code
 from reporting import aggregates, exports, publication
 from reporting.cache import data_version, make_key
 
@@ -27,10 +27,6 @@ class ReadinessFilter(Paging):
     breakdown: str | None = F(None, pattern="^(national|organiser_type|county)$")
     groupCode: str | None = F(None, max_length=20, description="Organiser type or county code")
     indicator: str | None = F(None, max_length=40, description="Indicator code")
-
-
-def round_code(name: str) -> str:
-    return slugify(name)
 
 
 def _records(name: str, version: str, build) -> list[dict]:
@@ -111,7 +107,7 @@ def open_rounds(request):
     }
     values = [
         {
-            "code": round_code(rounds[p.round_id].name),
+            "code": rounds[p.round_id].code,
             "name": rounds[p.round_id].name,
             "opens": rounds[p.round_id].opens_on,
             "closes": rounds[p.round_id].closes_on,

@@ -2,7 +2,6 @@
 activities with milestones and costs. Each checks the key's user's permission as the pages do."""
 
 from django.db.models import Prefetch
-from django.utils.text import slugify
 from ninja import Query, Router
 
 from agreement.models import Activity, Cost, Milestone
@@ -38,7 +37,7 @@ def organisers_list(request, paging: Query[Paging]):
 
 def _round_out(reporting_round: ReportingRound, counts: dict | None = None) -> dict:
     out = {
-        "code": slugify(reporting_round.name),
+        "code": reporting_round.code,
         "name": reporting_round.name,
         "opens": reporting_round.opens_on,
         "closes": reporting_round.closes_on,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -219,6 +220,12 @@ class ReportingRoundQuerySet(models.QuerySet):
         return self.open_on(timezone.localdate())
 
 
+def round_code(name: str) -> str:
+    """A round's code from its name (ReportingRound.code), also for records that carry only
+    the name."""
+    return slugify(name)
+
+
 class ReportingRound(models.Model):
     """An uppföljningsomgång. Its status follows from the dates and an explicit close."""
 
@@ -254,6 +261,13 @@ class ReportingRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def code(self) -> str:
+        """The round's code in the API's addresses and records: its name in lower case with
+        dashes ("hosten-2025"). A name never changes once the round exists, and round_create
+        refuses a name whose code another round has, so a code names one round for good."""
+        return round_code(self.name)
 
     def status_on(self, day) -> str:
         if self.closed_at is not None or day > self.closes_on:

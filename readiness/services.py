@@ -31,6 +31,7 @@ from .models import (
     Reminder,
     ReportingRound,
     TalliedRound,
+    round_code,
 )
 
 REMINDER_INTERVAL = timedelta(hours=24)
@@ -197,6 +198,20 @@ def round_create(
         )
     if ReportingRound.objects.filter(name=name).exists():
         raise ValidationError({"name": _("A round with this name already exists.")})
+    code = round_code(name)
+    if not code:
+        raise ValidationError({"name": _("The name needs at least one letter or digit.")})
+    same_code = [r.name for r in ReportingRound.objects.only("name") if r.code == code]
+    if same_code:
+        raise ValidationError(
+            {
+                "name": _(
+                    "The name gives the same code (%(code)s) as the round %(other)s: choose "
+                    "another name."
+                )
+                % {"code": code, "other": same_code[0]}
+            }
+        )
     with transaction.atomic():
         reporting_round = ReportingRound.objects.create(
             name=name, opens_on=opens_on, closes_on=closes_on, framework_version=framework_version

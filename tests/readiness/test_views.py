@@ -702,3 +702,40 @@ def test_the_admin_numbers_versions_as_organisers_do(
     places = re.findall(r'<td class="field-submission">([^<]*)</td>', html)
     assert places == ["2", "–", "1"]  # newest first; the draft is unnumbered
     assert " v3" not in html and " v1" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("våren-2027", "Namnet ger samma kod (varen-2027) som omgången Våren 2027"),
+        ("VÅREN 2027!", "Namnet ger samma kod (varen-2027) som omgången Våren 2027"),
+        ("!!! ???", "Namnet behöver minst en bokstav eller siffra."),
+    ],
+)
+def test_a_name_whose_code_is_taken_or_empty_is_refused(
+    client, login, staff, framework, name, error
+):
+    """The API names a round by its code: two rounds may never share one."""
+    from readiness.models import ReportingRound
+
+    first = ReportingRound.objects.create(
+        name="Våren 2027",
+        opens_on="2027-03-01",
+        closes_on="2027-04-30",
+        framework_version=framework,
+    )
+    assert first.code == "varen-2027"
+    login(staff)
+    events = AuditEvent.objects.count()
+    response = client.post(
+        reverse("readiness:round-create"),
+        {
+            "name": name,
+            "opens_on": "2027-09-01",
+            "closes_on": "2027-10-30",
+            "framework_version": framework.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert ReportingRound.objects.count() == 1 and AuditEvent.objects.count() == events
