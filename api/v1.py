@@ -221,13 +221,23 @@ def as_problems(view, *, methods=None):
     def wrapper(request, *args, **kwargs):
         if methods and request.method not in methods:
             return method_not_allowed(methods)
+        head = request.method == "HEAD"
+        if head:  # HEAD is GET without the body (RFC 9110 9.3.2); ninja matches only GET
+            request.method = "GET"
         try:
             response = view(request, *args, **kwargs)
         except Http404:
             return not_found()
+        finally:
+            request.method = "HEAD" if head else request.method
         if isinstance(response, HttpResponseNotAllowed):
             allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
+            if "GET" in allowed and "HEAD" not in allowed:
+                allowed.append("HEAD")
             return method_not_allowed(allowed)
+        if head and not response.streaming:
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
         return response
 
     return wrapper

@@ -156,3 +156,21 @@ def test_the_documentation_page_is_a_portal_page(client):
     assert "<h1>API-dokumentation</h1>" in html
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_head_is_get_without_the_body(client, setup):  # noqa: F811
+    got = client.get("/api/v1/open-data/rounds")
+    head = client.head("/api/v1/open-data/rounds")
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head["Content-Length"] == str(len(got.content))
+    assert "HEAD" in client.post("/api/v1/open-data/rounds")["Allow"]
+    # The same access rules: another organiser's address is a 404, without a key a 401.
+    principal = setup["principal"]
+    secret = make_key(setup["editor"], principal=principal)
+    assert client.head(base(principal), **bearer(secret)).status_code == 200
+    assert client.head(base(principal)).status_code == 401
+    other = client.head(
+        base(principal).replace(principal.organisation_number, "212000-0142"), **bearer(secret)
+    )
+    assert other.status_code == 404
