@@ -58,11 +58,19 @@ def assessment_and_previous(
     """The organiser's assessment in this round and its last submission in an earlier round
     (for "last time you answered"), in one query: the form shows both."""
     opens_on = reporting_round.opens_on
+    # At most two rows: an organiser has one assessment per round, and every earlier one
+    # would bring its versions' answers along (the join is what costs, not the rows found).
+    previous_pk = (
+        Assessment.objects.filter(
+            principal=principal, round__opens_on__lt=opens_on, current__isnull=False
+        )
+        .order_by("-round__opens_on")
+        .values("pk")[:1]
+    )
     rows = list(
         Assessment.objects.filter(principal=principal)
-        .filter(Q(round=reporting_round) | Q(round__opens_on__lt=opens_on, current__isnull=False))
-        .select_related("draft__created_by", "current__created_by", "round")
-        .order_by("-round__opens_on")
+        .filter(Q(round=reporting_round) | Q(pk=Subquery(previous_pk)))
+        .select_related("draft", "current", "round")  # the form names no one: no users
     )
     this = next((row for row in rows if row.round_id == reporting_round.pk), None)
     previous = next((row for row in rows if row.round.opens_on < opens_on), None)
