@@ -98,6 +98,10 @@ def pooled(database: dict) -> dict:
         # on their fifth run on a pooled connection. Needs Django's pool or a direct
         # connection, not an external pooler in transaction mode.
         database["OPTIONS"].setdefault("prepare_threshold", 5)
+        # Optional: every query bound on the server, so repeated ones are prepared and not
+        # planned again (README, DATABASE_SERVER_BINDING).
+        if env.bool("DATABASE_SERVER_BINDING", default=False):
+            database["OPTIONS"]["server_side_binding"] = True
     return database
 
 
