@@ -104,19 +104,19 @@ def callback(request):
     next_url = request.session.get("oidc_login_next") or ""
     request.session.pop(LINK_SESSION_KEY, None)
     user = outcome.user
-    if link_user is None:
+    acr = claims.get("acr", "")
+    if link_user is None:  # linking keeps the session as it was logged in
         user.backend = "portal.backends.PortalModelBackend"
         auth.login(request, user)
-    acr = claims.get("acr", "")
-    request.session[LOGIN_SESSION_KEY] = {
-        "method": "oidc",
-        "issuer": claims["iss"],
-        "identity": outcome.identity.pk,
-        "acr": acr,
-    }
-    if link_user is None and oidc.level(acr) >= oidc.TWO_STEP_LEVEL:
-        twofactor.eid_verified_grant(request=request)
-    if link_user is not None:
+        request.session[LOGIN_SESSION_KEY] = {
+            "method": "oidc",
+            "issuer": claims["iss"],
+            "identity": outcome.identity.pk,
+            "acr": acr,
+        }
+        if oidc.level(acr) >= oidc.TWO_STEP_LEVEL:
+            twofactor.eid_verified_grant(request=request)
+    else:
         messages.success(request, _("Your e-ID is now linked to your account."))
         return redirect("federation:account")
     if outcome.account_created:
