@@ -5,9 +5,34 @@ groups thousands and separates the unit ("5 000 000 kr", "12,5 %"), the decimal 
 from the active language.
 """
 
+import functools
 from decimal import Decimal, InvalidOperation
 
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format
+from django.utils.translation import get_language
+
+
+@functools.cache
+def _separators(language: str | None) -> tuple[str, int, str]:
+    """The language's decimal separator, grouping and thousands separator (fixed by Django's
+    locale formats; a dashboard formats thousands of cells, so they are looked up once)."""
+    return (
+        get_format("DECIMAL_SEPARATOR", language),
+        get_format("NUMBER_GROUPING", language),
+        get_format("THOUSAND_SEPARATOR", language),
+    )
+
+
+def number_format(value, places: int) -> str:
+    """Django's number_format(value, places), the separators looked up
+    once per language; a whole number in groups of three straight from Python's format."""
+    decimal_sep, grouping, thousand_sep = _separators(get_language())
+    if places == 0 and grouping == 3 and type(value) is int:
+        return f"{value:,}".replace(",", thousand_sep)
+    return numberformat.format(
+        value, decimal_sep, places, grouping, thousand_sep, force_grouping=True
+    )
 
 
 def kr(value) -> str:
@@ -19,19 +44,19 @@ def kr(value) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, places, force_grouping=True)}\xa0kr"
+    return f"{number_format(amount, places)}\xa0kr"
 
 
 def integer(value) -> str:
     """A count with its thousands grouped: 12 345."""
-    return number_format(value, 0, force_grouping=True)
+    return number_format(value, 0)
 
 
 def decimal(value, places: int = 1) -> str:
     """A measure with `places` decimals: 3,5."""
-    return number_format(value, places, force_grouping=True)
+    return number_format(value, places)
 
 
 def percent(value) -> str:
     """A share in per cent with one decimal: 12,5 %."""
-    return f"{number_format(value, 1, force_grouping=True)}\xa0%"
+    return f"{number_format(value, 1)}\xa0%"

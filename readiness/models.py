@@ -5,6 +5,7 @@ Answers are stored per immutable AssessmentVersion as JSON keyed by indicator co
 simple, and each version points at the framework version it answered.
 """
 
+import functools
 import textwrap
 
 from django.conf import settings
@@ -180,7 +181,7 @@ class Indicator(models.Model):
     @property
     def short_question(self) -> str:
         """The question, cut at a word with an ellipsis when long (selects, admin lists)."""
-        return textwrap.shorten(self.question, width=90, placeholder=" …")
+        return _shorten(self.question)
 
     def clean(self) -> None:
         if self.min_value is None or self.max_value is None:
@@ -210,6 +211,11 @@ class Indicator(models.Model):
         if self.answer_type == self.AnswerType.YES_NO:
             return [(str(v), str(label)) for v, label in YesNo.choices]
         return [(str(c["value"]), str(c["label"])) for c in self.choices or []]
+
+
+@functools.lru_cache(maxsize=1024)
+def _shorten(question: str) -> str:
+    return textwrap.shorten(question, width=90, placeholder=" …")
 
 
 class ReportingRoundQuerySet(models.QuerySet):
@@ -496,12 +502,17 @@ class AnswerCount(models.Model):
 
 
 class TalliedRound(models.Model):
-    """A round whose tally is complete: built once from the submissions, then kept up to date."""
+    """A round whose tally is complete: built once from the submissions, then kept up to date.
+
+    `changes` moves in the same transaction as any of the round's counters, so the counters
+    read for a round can be kept (readiness.tally.counts) until the round's own tally moves:
+    a submission in one round leaves every other round's counts as they were."""
 
     round = models.OneToOneField(
         ReportingRound, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     built_at = models.DateTimeField(default=timezone.now)
+    changes = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("tallied round")

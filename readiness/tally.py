@@ -14,18 +14,24 @@ submissions, returns and register changes. A new round starts tallied (it has no
 round with answers from before (existing data after an upgrade, bulk loads) is tallied by a
 worker the first time it is read (`ready`), and counted from the submissions until then.
 `manage.py tally_rebuild` rebuilds every round and says whether anything had drifted.
+
+What `counts` reads is kept per round under the round's tally version (`TalliedRound.changes`,
+moved in the transaction of every counter change), so a submission re-reads its own round's
+counters only (docs/adr/0016-kept-counts-per-round-and-per-request-versions.md).
 """
 
+import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
+from django.utils import timezone
 
+from portal.request_memo import remembered
 from principals.models import Principal, size_band_of
 
 from .models import (
@@ -100,6 +106,7 @@ def _apply(deltas: dict[Key, list]) -> None:
     rows = [(key, n, total) for key, (n, total) in sorted(deltas.items()) if n or total]
     if not rows:
         return
+    _moved({key[0] for key, _n, _total in rows})
     table = connection.ops.quote_name(AnswerCount._meta.db_table)
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
@@ -115,6 +122,15 @@ def _apply(deltas: dict[Key, list]) -> None:
                 f"n = {table}.n + excluded.n, total = {table}.total + excluded.total",
                 params,
             )
+
+
+def _moved(round_ids: Iterable[int]) -> None:
+    """Record that these rounds' counters change in this transaction (their kept counts are
+    read afresh). The rows are locked in round order, before any counter, so two changes to
+    the same rounds wait for each other instead of deadlocking."""
+    rows = TalliedRound.objects.filter(round_id__in=sorted(round_ids)).order_by("round_id")
+    locked = list(rows.select_for_update().values_list("round_id", flat=True))
+    TalliedRound.objects.filter(round_id__in=locked).update(changes=F("changes") + 1)
 
 
 def _dims(principal_values: dict) -> tuple[str, int, str]:
@@ -253,7 +269,10 @@ def rebuild(reporting_round: ReportingRound) -> bool:
         was_tallied = TalliedRound.objects.filter(round=reporting_round).exists()
         AnswerCount.objects.filter(round=reporting_round).delete()
         CountedSubmission.objects.filter(round=reporting_round).delete()
-        TalliedRound.objects.update_or_create(round=reporting_round)
+        TalliedRound.objects.update_or_create(
+            round=reporting_round, defaults={"built_at": timezone.now()}
+        )
+        _moved([reporting_round.pk])
         sync(Assessment.objects.filter(round=reporting_round))
         return was_tallied and before != _snapshot(reporting_round.pk)
 
@@ -276,22 +295,37 @@ def ensure_tallied(round_ids: Iterable[int]) -> None:
         rebuild(reporting_round)
 
 
+def _tally_versions() -> dict[int, tuple]:
+    """{round id: (built at, changes)} of every tallied round (a row per round), once per
+    reading request."""
+    return remembered(
+        "readiness.tally_versions",
+        lambda: {
+            round_id: (built_at.isoformat(), changes)
+            for round_id, built_at, changes in TalliedRound.objects.values_list(
+                "round_id", "built_at", "changes"
+            )
+        },
+    )
+
+
 def ready(round_ids: Iterable[int]) -> bool:
     """Whether the tally holds all these rounds; asks a worker to tally any that it does not.
 
     Tallying a round reads all its submissions (about 1.5 s at 5 000 organisers), too slow for
     a request: until the worker is done, callers count from the submissions as before.
     """
-    round_ids = set(round_ids)
-    missing = round_ids - set(
-        TalliedRound.objects.filter(round_id__in=round_ids).values_list("round_id", flat=True)
-    )
+    missing = set(round_ids) - set(_tally_versions())
     for round_id in sorted(missing):
         if cache.add(f"readiness:tally-requested:{round_id}", True, 10 * 60):
             from .tasks import build_tally
 
             build_tally.enqueue(round_id)
     return not missing
+
+
+COUNTS_TIMEOUT = 60 * 60
+COUNTS_PREFIX = "readiness:tally-counts:1:"
 
 
 def counts(
@@ -309,20 +343,52 @@ def counts(
     `by` names further dimensions to keep ("organiser_type", "county_id"); the filters keep
     one organiser type, county (None for all; 0 for none given) or size band. Only for rounds
     that are `ready`.
+
+    Each round's counts are kept in the cache under the round's tally version (TalliedRound:
+    when it was built and how often its counters changed since), read before the counters, so
+    kept counts are never older than their version. A submission re-reads its own round only.
     """
-    round_ids = list(round_ids)
+    round_ids = sorted(set(round_ids))
+    codes = None if codes is None else sorted(set(codes))
+    answers = None if answers is None else sorted(set(answers))
+    query = (tuple(by), codes, answers, organiser_type, county_id, size_band)
+    versions = _tally_versions()
+    keys = {
+        round_id: COUNTS_PREFIX
+        + hashlib.sha256(repr((round_id, versions[round_id], query)).encode()).hexdigest()
+        for round_id in round_ids
+        if round_id in versions
+    }
+    kept = cache.get_many(list(keys.values())) if keys else {}
+    per_round = {r: kept[keys[r]] for r in round_ids if r in keys and keys[r] in kept}
+    missing = [r for r in round_ids if r not in per_round]
+    if missing:
+        read = _read_counts(missing, by, codes, answers, organiser_type, county_id, size_band)
+        cache.set_many({keys[r]: read.get(r, {}) for r in missing if r in keys}, COUNTS_TIMEOUT)
+        per_round.update({r: read.get(r, {}) for r in missing})
+    return {
+        (round_id, *rest): counted
+        for round_id in round_ids
+        for rest, counted in per_round[round_id].items()
+    }
+
+
+def _read_counts(
+    round_ids, by, codes, answers, organiser_type, county_id, size_band
+) -> dict[int, dict[tuple, dict[str, dict[str, list]]]]:
+    """{round id: {(*by values): {code: {answer: [n, total]}}}} from the counters."""
     rows = AnswerCount.objects.filter(round_id__in=round_ids)
     if codes is not None:
-        rows = rows.filter(code__in=list(codes))
+        rows = rows.filter(code__in=codes)
     if answers is not None:
-        rows = rows.filter(answer__in=list(answers))
+        rows = rows.filter(answer__in=answers)
     if organiser_type:
         rows = rows.filter(organiser_type=organiser_type)
     if county_id is not None:
         rows = rows.filter(county_id=county_id)
     if size_band:
         rows = rows.filter(size_band=size_band)
-    result: dict[tuple, dict[str, dict[str, list]]] = defaultdict(lambda: defaultdict(dict))
+    result: dict[int, dict[tuple, dict[str, dict[str, list]]]] = {}
     for row in (
         rows.order_by()
         .values("round_id", *by, "code", "answer")
@@ -330,6 +396,11 @@ def counts(
     ):
         if not row["n_sum"]:
             continue
-        group = (row["round_id"], *(row[name] for name in by))
-        result[group][row["code"]][row["answer"]] = [row["n_sum"], row["total_sum"] or 0]
+        group = result.setdefault(row["round_id"], {}).setdefault(
+            tuple(row[name] for name in by), {}
+        )
+        group.setdefault(row["code"], {})[row["answer"]] = [
+            row["n_sum"],
+            row["total_sum"] or 0,
+        ]
     return result

@@ -1005,10 +1005,12 @@ def funding_by_year(*, agreements: Sequence[Agreement] | None = None) -> list[di
     return rows
 
 
+@cached
 def municipality_choices() -> list[tuple[str, str]]:
     return list(Municipality.objects.order_by("name").values_list("code", "name"))
 
 
+@cached
 def county_choices() -> list[tuple[str, str]]:
     return list(County.objects.order_by("name").values_list("code", "name"))
 

@@ -33,6 +33,8 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.request_memo import remembered
+
 # Seconds an entry lives at most; it is normally replaced sooner because the version moved.
 TIMEOUT = 60 * 15
 PREFIX = "reporting:1:"
@@ -65,9 +67,9 @@ def _get(key: str, default: Any = None) -> Any:
 
 
 def _set(key: str, value: Any) -> None:
+    """Into the shared cache only: this process copies it when it next reads it (copying it
+    now would pickle it a second time, for a request that may never come)."""
     cache.set(key, value, TIMEOUT)
-    if _layered():
-        _local.set(key, value, TIMEOUT)
 
 
 def clear() -> None:
@@ -323,9 +325,14 @@ def _prepared_cursor():
 
 
 def data_version(scope: str = "all") -> str:
-    """A token that changes whenever data behind any figure changes, or the day turns; one query.
+    """A token that changes whenever data behind any figure changes, or the day turns; one query,
+    once per reading request (portal/request_memo.py).
 
     scope="programme": only what the programme's figures are made from."""
+    return remembered(("reporting.data_version", scope), lambda: _read_version(scope))
+
+
+def _read_version(scope: str) -> str:
     with _prepared_cursor() as cursor:
         cursor.execute(_version_sql(scope))
         row = cursor.fetchone()

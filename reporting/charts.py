@@ -5,6 +5,7 @@ palette (distinguishable with the common colour-vision deficiencies), and every 
 has its own fill pattern, line dash and marker, and every bar or point its number in text.
 """
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -30,14 +31,24 @@ LINE_HEIGHT = 15
 
 def text_width(text: str) -> float:
     """How wide `text` is at the charts' font size, in user units, by DejaVu Sans' metrics."""
-    units = sum(ADVANCES.get(char, DEFAULT_ADVANCE) for char in str(text))
+    return _text_width(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_width(text: str) -> float:
+    units = sum(ADVANCES.get(char, DEFAULT_ADVANCE) for char in text)
     return units * FONT_SIZE / UNITS_PER_EM
 
 
-def wrap(text: str, width: float) -> list[str]:
+def wrap(text: str, width: float) -> tuple[str, ...]:
     """The whole label in lines at most `width` user units wide, broken between words (a word
     longer than a line is broken with a hyphen). Never cut: two long labels that begin alike
-    must stay tellable apart."""
+    must stay tellable apart. Remembered: a dashboard wraps the same labels on every chart."""
+    return _wrap(str(text), width)
+
+
+@functools.lru_cache(maxsize=4096)
+def _wrap(text: str, width: float) -> tuple[str, ...]:
     width = max(width, text_width("MMMM"))
     lines: list[str] = []
     line = ""
@@ -60,7 +71,7 @@ def wrap(text: str, width: float) -> list[str]:
             line = word
     if line or not lines:
         lines.append(line)
-    return lines
+    return tuple(lines)
 
 
 def _text(x: float, y: float, lines: Sequence[str], anchor: str = "start") -> str:

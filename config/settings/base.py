@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "djangosaml2.middleware.SamlSessionMiddleware",
     "portal.middleware.SessionTouchMiddleware",
     "portal.middleware.LanguageMiddleware",
+    # A reading request reads the figures' data versions once (portal/request_memo.py).
+    "portal.request_memo.RequestMemoMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -69,3 +69,62 @@ def dash_table(table) -> SafeString:
         out.append(f'<ul class="dash-note">{items}</ul>')
     out.append("\n\n")  # the template's and the note's last line ends
     return mark_safe("".join(out))  # noqa: S308 (every value above is escaped)
+
+
+def _shown(value) -> str:
+    """A value as `{{ value }}` shows it: escaped, None as "None"."""
+    return esc(value)
+
+
+@register.simple_tag(takes_context=True)
+def dash_exports(context, key, title) -> SafeString:
+    """reporting/partials/dash_exports.html in Python (each block of a dashboard has one)."""
+    query = context.get("query")
+    suffix = f"?{_shown(query)}" if query else ""
+    name = context.get("export_url")
+    title = _shown(title)
+    csv, xlsx = (esc(export_url(name, str(key), fmt)) for fmt in ("csv", "xlsx"))
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        f'<p class="dash-exports">{esc(_("Download the table:"))}\n'
+        f'  <a href="{csv}{suffix}" download>CSV<span class="visually-hidden"> – '
+        f"{title}</span></a>\n"
+        f'  <a href="{xlsx}{suffix}" download>Excel (XLSX)<span class="visually-hidden"> – '
+        f"{title}</span></a>\n</p>\n"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def dash_block(context, block, level) -> SafeString:
+    """reporting/partials/dash_block.html written out in Python: a dashboard shows some forty
+    blocks, and including the template for each took a third of the page's rendering.
+    tests/reporting/test_dash_table.py checks it gives the template's markup exactly."""
+    key, title = _shown(block.get("key", "")), _shown(block.get("title", ""))
+    code = f'<span class="dash-code">{_shown(block["code"])}</span> ' if block.get("code") else ""
+    dnp = f' <span class="tag tag--grey">{esc(_("DNP"))}</span>' if block.get("is_dnp") else ""
+    out = [
+        f'<section class="dash-block" data-key="{key}">\n'
+        f'  <h{level} id="h-{key}">{code}{title}{dnp}</h{level}>\n  '
+    ]
+    if block.get("summary"):
+        out.append(f'<p class="dash-summary">{_shown(block["summary"])}</p>')
+    out.append("\n  ")
+    table = dash_table(block.get("table"))
+    if block.get("chart"):
+        caption = (
+            f"<figcaption>{_shown(block['hidden_bars'])}</figcaption>"
+            if block.get("hidden_bars")
+            else ""
+        )
+        out.append(
+            f'\n  <figure class="dash-chart">{_shown(block["chart"])}{caption}</figure>\n'
+            '  <details class="dash-details">\n'
+            f"    <summary>{esc(_('Show the numbers as a table'))}"
+            f'<span class="visually-hidden"> – {title}</span></summary>\n'
+            f"    {table}\n  </details>\n  "
+        )
+    else:
+        out.append(f"\n  {table}\n  ")
+    out.append(
+        f"\n  {dash_exports(context, block.get('key', ''), block.get('title', ''))}\n</section>\n"
+    )
+    return mark_safe("".join(out))  # noqa: S308 (every value above is escaped)

@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from portal import request_memo
 from portal.models import AuditEvent
 from portal.signals import principals_changed
 from principals.models import SIZE_BANDS, County, Principal
@@ -53,7 +54,24 @@ def _filters(counties, rng):
     yield aggregates.ReadinessFilters(organiser_type=TYPES[1], county=counties[0].code)
 
 
+COUNT_QUERIES = [
+    {},
+    {"by": ("organiser_type", "county_id"), "codes": [tally.SUBMISSION]},
+    {"codes": [tally.SUBMISSION, "idp"], "organiser_type": TYPES[1]},
+]
+
+
+def _assert_kept_counts_fresh(rounds):
+    """The counts kept from before the last changes are the counts read afresh now."""
+    ids = [r.pk for r in rounds]
+    kept = [tally.counts(round_ids=ids, **query) for query in COUNT_QUERIES]
+    reporting_cache.clear()
+    assert kept == [tally.counts(round_ids=ids, **query) for query in COUNT_QUERIES]
+
+
 def _assert_agree(rounds, counties, rng):
+    if TalliedRound.objects.exists():
+        _assert_kept_counts_fresh(rounds)
     reporting_cache.clear()
     for filters in _filters(counties, rng):
         for reporting_round in rounds:
@@ -147,6 +165,31 @@ def test_tally_and_live_figures_agree_after_random_changes(framework, seed):
     assert not any(tally.rebuild(r) for r in rounds)
 
 
+def test_a_submission_re_reads_the_counts_of_its_own_round_only(framework, monkeypatch):
+    rounds = [
+        ReportingRoundFactory(name=f"Omgång {n}", framework_version=framework) for n in (1, 2)
+    ]
+    principal = PrincipalFactory()
+    editor = MembershipFactory(principal=principal).user
+    ids = [r.pk for r in rounds]
+    tally.ensure_tallied(ids)
+    reporting_cache.clear()
+    before = tally.counts(round_ids=ids)
+    read = []
+    real = tally._read_counts
+    monkeypatch.setattr(tally, "_read_counts", lambda ids, *a: read.append(ids) or real(ids, *a))
+    assert tally.counts(round_ids=ids) == before
+    assert read == []  # both rounds' counts were kept
+    rng = random.Random(7)
+    _submit(lambda p, r: None, principal, rounds[1], editor, framework, rng)
+    after = tally.counts(round_ids=ids)
+    assert read == [[rounds[1].pk]]
+    assert after[(rounds[1].pk,)][tally.SUBMISSION][tally.SUBMITTED][0] == 1
+    assert (rounds[0].pk,) not in after
+    reporting_cache.clear()
+    assert tally.counts(round_ids=ids) == after
+
+
 def test_a_rebuild_reports_counters_that_drifted(framework):
     reporting_round = ReportingRoundFactory(framework_version=framework)
     principal = PrincipalFactory()
@@ -184,8 +227,10 @@ def test_the_dashboard_reads_the_tally_not_the_submissions(
             actor=editor,
         )
     aggregates.readiness_overview.uncached(reporting_round=reporting_round)  # tallies the round
-    # Indicators, organisers by type × county, whether tallied, the counters twice, counties.
-    with django_assert_max_num_queries(6):
+    # In a reading request: indicators, organisers by type × county, the tally's versions, the
+    # counters twice, counties.
+    reporting_cache.clear()
+    with request_memo.reading(), django_assert_max_num_queries(6):
         overview = aggregates.readiness_overview.uncached(reporting_round=reporting_round)
     assert overview.submitted.value == 12
 

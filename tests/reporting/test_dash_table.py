@@ -51,3 +51,40 @@ def test_every_table_of_a_dashboard_renders_as_the_template_does(db):
     assert len(tables) >= 10
     for table in [*tables, *_odd_tables()]:
         assert str(dash_table(table)) == _template(table), table.key
+
+
+def _readiness_dashboard_blocks() -> list[dict]:
+    data = readiness_dataset()
+    rounds = aggregates.rounds_to_show()
+    overview = aggregates.readiness_overview(reporting_round=data.main)
+    trend = aggregates.readiness_trend(rounds=rounds, indicator_code="idp")
+    blocks = readiness_blocks(overview, trend, distributions=True)
+    found = [blocks["by_type"], blocks["by_county"], *blocks["trends"]]
+    found += [block for _area, area_blocks in blocks["areas"] for block in area_blocks]
+    return found
+
+
+def test_every_block_of_a_dashboard_renders_as_the_template_does(db):
+    from django.template import Context, Template
+
+    from reporting.templatetags.reporting_dashboards import dash_block
+
+    blocks = _readiness_dashboard_blocks()
+    odd = {"key": "x-y_1", "title": 'Län & "typ"', "code": "k&1", "is_dnp": True, "summary": "<b>"}
+    blocks += [
+        {**odd, "table": _odd_tables()[2]},
+        {"key": "tom", "title": "", "table": _odd_tables()[0]},
+    ]
+    assert any(b.get("chart") for b in blocks) and any(not b.get("chart") for b in blocks)
+    template = Template('{% include "reporting/partials/dash_block.html" %}')
+    for query in ("", "lan=01&typ=<KOMMUN>"):
+        for level in (3, 4):
+            for block in blocks:
+                context = {
+                    "block": block,
+                    "level": level,
+                    "query": query,
+                    "export_url": "reporting:readiness-export",
+                }
+                expected = template.render(Context(context))
+                assert str(dash_block(Context(context), block, level)) == expected, block["key"]
