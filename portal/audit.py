@@ -140,6 +140,27 @@ def history_for(obj: models.Model):
     return AuditEvent.objects.for_object(obj).select_related("actor")
 
 
+def history_rows(obj: models.Model, reader, limit: int = 50) -> dict:
+    """The context of the history section (portal/partials/history.html) for this reader."""
+    model = type(obj)
+    return {"rows": [event_as_seen(e, model, reader) for e in history_for(obj)[:limit]]}
+
+
+def history_html(obj: models.Model, reader, *, version: str) -> str:
+    """The history section, kept per record and reader under `version`: a change_version
+    (portal/fragments.py), which moves with every audit event, read once for the page."""
+    from django.template.loader import render_to_string
+
+    from .fragments import fragment
+
+    return fragment(
+        "history",
+        (obj._meta.label, obj.pk, getattr(reader, "pk", None)),
+        lambda: render_to_string("portal/partials/history.html", history_rows(obj, reader)),
+        version=version,
+    )
+
+
 # ---- reading: what a reader is shown -----------------------------------------------------------
 
 # Commands and data loads record their code as the actor; readers see what the system did.

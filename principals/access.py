@@ -6,6 +6,7 @@ Editing needs an editor membership (a reader gets 403) or the staff permission.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from portal.permissions import MANAGE_PRINCIPALS, VIEW_AGGREGATES, VIEW_PRINCIPAL_DATA
@@ -76,11 +77,35 @@ def get_principal_for_edit(user, pk) -> Principal:
 
 def get_principal_for_answers(user, pk) -> Principal:
     """An organiser's own answers: its members and staff. Readers of aggregates (the
-    Government) are refused outright (403): they never see one organiser's answers."""
-    reads_only_aggregates = user.has_perm(VIEW_AGGREGATES) and not sees_all_principals(user)
-    if reads_only_aggregates and not member_principals(user).filter(pk=pk).exists():
-        raise PermissionDenied
-    return get_principal_for_view(user, pk)
+    Government) are refused outright (403): they never see one organiser's answers.
+
+    The principal comes with `is_editor`: whether this user is an editor member of it (what
+    submitting requires, as is_editor_member), found in the same query."""
+    if not user.is_authenticated:
+        raise Http404
+    sees_all = sees_all_principals(user)
+    reads_only_aggregates = user.has_perm(VIEW_AGGREGATES) and not sees_all
+    try:
+        principal = (
+            Principal.objects.filter(pk=pk)
+            .annotate(
+                is_member=Exists(Membership.objects.filter(user=user, principal=OuterRef("pk"))),
+                is_editor=Exists(
+                    Membership.objects.filter(
+                        user=user, principal=OuterRef("pk"), role=Membership.Role.EDITOR
+                    )
+                ),
+            )
+            .get()
+        )
+    except (Principal.DoesNotExist, ValueError, TypeError):
+        principal = None
+    if principal is None or not principal.is_member:
+        if reads_only_aggregates:
+            raise PermissionDenied
+        if principal is None or not sees_all:
+            raise Http404
+    return principal
 
 
 def get_principal_by_number(user, organisation_number: str, *, only=None, answers=False):

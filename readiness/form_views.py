@@ -36,7 +36,7 @@ def _for_editor(request, principal_pk, round_pk, *, with_previous=False):
     reporting_round = get_object_or_404(
         ReportingRound.objects.select_related("framework_version"), pk=round_pk
     )
-    if not access.is_editor_member(request.user, principal):
+    if not principal.is_editor:  # an editor membership, found with the principal
         raise PermissionDenied
     if with_previous:
         return (
@@ -186,17 +186,31 @@ def assessment_edit(request, principal_pk, round_pk):
     )
     shown = {code: {"value": entry.get("value")} for code, entry in raw.items()}
     context = _context(request, principal, reporting_round, assessment, steps, step.number)
-    if request.method == "GET" and not errors and assessment is not None:
+    if request.method == "GET" and not errors:
         # The questions as saved: rendered once per saved version and step (a save moves
-        # the assessment's version), without the form's token (portal/fragments.py).
-        context["questions_html"] = fragment(
-            "assessment-questions",
-            (assessment.pk, step.number, previous.current_id if previous else None),
-            lambda: render_to_string(
-                "readiness/partials/questions.html", {"questions": questions, "previous": previous}
-            ),
-            version=f"assessment:{assessment.version}",
-        )
+        # the assessment's version), without the form's token (portal/fragments.py). Before
+        # the first save they show only the published framework and the earlier submission
+        # (a submitted version never changes), so they are kept under those.
+        framework = reporting_round.framework_version
+        previous_version = previous.current_id if previous else None
+        if assessment is not None:
+            parts = (assessment.pk, step.number, previous_version)
+            version = f"assessment:{assessment.version}"
+        elif framework.status == framework.Status.PUBLISHED:
+            parts = (principal.pk, reporting_round.pk, step.number, previous_version)
+            version = f"unsaved:{framework.pk}:{framework.published_at.isoformat()}"
+        else:
+            parts = None
+        if parts is not None:
+            context["questions_html"] = fragment(
+                "assessment-questions",
+                parts,
+                lambda: render_to_string(
+                    "readiness/partials/questions.html",
+                    {"questions": questions, "previous": previous},
+                ),
+                version=version,
+            )
     context.update(
         {
             "step": step,

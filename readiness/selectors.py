@@ -70,10 +70,10 @@ def assessment_and_previous(
     rows = list(
         Assessment.objects.filter(principal=principal)
         .filter(Q(round=reporting_round) | Q(pk=Subquery(previous_pk)))
-        .select_related("draft", "current", "round")  # the form names no one: no users
+        .select_related("draft", "current")  # the form names no one: no users
     )
     this = next((row for row in rows if row.round_id == reporting_round.pk), None)
-    previous = next((row for row in rows if row.round.opens_on < opens_on), None)
+    previous = next((row for row in rows if row.round_id != reporting_round.pk), None)
     return this, previous
 
 

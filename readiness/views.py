@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal import jobs, outbox, spreadsheets
+from portal.audit import history_html
 from portal.fragments import change_version, fragment, remember
 from portal.permissions import MANAGE_ROUNDS, VIEW_PRINCIPAL_DATA, permission_required
 from principals import access
@@ -49,7 +50,7 @@ def _base_context(request, principal, reporting_round, assessment):
         "principal": principal,
         "round": reporting_round,
         "assessment": assessment,
-        "is_editor": access.is_editor_member(request.user, principal),
+        "is_editor": principal.is_editor,  # found with the principal (access.py)
         "editable": services.is_editable(assessment, reporting_round),
         "can_manage": request.user.has_perm(MANAGE_ROUNDS),
     }
@@ -329,6 +330,7 @@ def round_detail(request, pk):
             "can_manage": request.user.has_perm(MANAGE_ROUNDS),
             "extend_form": ExtendForm(),
             "delivery": outbox.summary(f"round:{reporting_round.pk}"),
+            "history": history_html(reporting_round, request.user, version=version),
         },
     )
 

@@ -1,7 +1,7 @@
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
-from ..audit import actor_shown, event_as_seen, history_for
+from ..audit import actor_shown, history_rows
 from ..formatting import kr
 
 register = template.Library()
@@ -20,10 +20,7 @@ def history(context, obj, limit: int = 50):
     """The record's events as its reader may see them: e-mail addresses of other people only
     to those shown the people themselves (portal/audit.py, `event_as_seen`)."""
     reader = getattr(context, "request", None)
-    reader = reader.user if reader is not None else None
-    events = list(history_for(obj)[:limit])
-    model = type(obj)
-    return {"rows": [event_as_seen(event, model, reader) for event in events]}
+    return history_rows(obj, reader.user if reader is not None else None, limit)
 
 
 @register.simple_tag(takes_context=True)

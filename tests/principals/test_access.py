@@ -108,3 +108,19 @@ def test_answers_are_for_members_and_staff_never_for_aggregate_readers(
 def test_a_government_viewer_who_is_also_a_member_sees_own_answers(government, principal_a):
     MembershipFactory(user=government, principal=principal_a)
     assert access.get_principal_for_answers(government, principal_a.pk) == principal_a
+
+
+def test_answers_lookup_says_whether_the_user_is_an_editor_of_the_principal(
+    staff, editor_a, reader_a, principal_a, anonymous
+):
+    """The form and answer pages take the editor check from this one query."""
+    assert access.get_principal_for_answers(editor_a, principal_a.pk).is_editor
+    assert not access.get_principal_for_answers(reader_a, principal_a.pk).is_editor
+    assert not access.get_principal_for_answers(staff, principal_a.pk).is_editor
+    MembershipFactory(user=staff, principal=principal_a, role=Membership.Role.EDITOR)
+    assert access.get_principal_for_answers(staff, principal_a.pk).is_editor
+    for pk in (principal_a.pk, 10**9, "x"):
+        with pytest.raises(Http404):
+            access.get_principal_for_answers(anonymous, pk)
+    with pytest.raises(Http404):
+        access.get_principal_for_answers(staff, 10**9)

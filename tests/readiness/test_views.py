@@ -1,3 +1,4 @@
+import datetime
 import re
 import subprocess
 
@@ -530,6 +531,23 @@ def test_round_overview_counts_filters_and_reminders(
     assert AuditEvent.objects.filter(action="reminder_sent").count() == 2
 
 
+def test_round_overview_history_shows_each_change_as_soon_as_it_is_made(
+    client, login, staff, open_round
+):
+    """The overview keeps its history section under the page's change version: a change to
+    the round shows at once, not when the kept section expires."""
+    login(staff)
+    page = reverse("readiness:round-detail", args=[open_round.pk])
+    before = client.get(page).content.decode().count('class="history-time"')
+    assert client.get(page).content.decode().count('class="history-time"') == before
+    closes = (open_round.closes_on + datetime.timedelta(days=7)).isoformat()
+    response = client.post(
+        reverse("readiness:round-extend", args=[open_round.pk]), {"closes_on": closes}
+    )
+    assert response.status_code == 302
+    assert client.get(page).content.decode().count('class="history-time"') == before + 1
+
+
 def test_staff_manage_round_lifecycle(client, login, staff, framework):
     login(staff)
     response = client.post(
@@ -739,3 +757,24 @@ def test_a_name_whose_code_is_taken_or_empty_is_refused(
     assert response.status_code == 200
     assert error in response.content.decode()
     assert ReportingRound.objects.count() == 1 and AuditEvent.objects.count() == events
+
+
+def test_first_visit_questions_are_kept_per_organiser_with_its_own_earlier_answers(
+    client, login, editor_a, editor_b, principal_a, open_round, closed_round, framework
+):
+    """Before the first save the questions are kept per organiser and round: one organiser's
+    answer from an earlier round never shows on another organiser's form."""
+    from readiness import selectors
+
+    first = selectors.indicators_for(framework)[0]
+    value = first.options()[0][0] if first.options() else "12"
+    submitted_version(
+        AssessmentFactory(principal=principal_a, round=closed_round), {first.code: {"value": value}}
+    )
+    for _ in range(2):  # rendered, then kept
+        login(editor_a)
+        html = client.get(url("assessment-edit", principal_a, open_round)).content.decode()
+        assert closed_round.name in html
+        login(editor_b)
+        html = client.get(url("assessment-edit", editor_b.memberships.get().principal, open_round))
+        assert html.status_code == 200 and closed_round.name not in html.content.decode()
