@@ -47,6 +47,7 @@ from agreement.models import (
 )
 from agreement.models import Rating as ActivityRating
 from principals.models import SIZE_BANDS, County, Municipality, Principal
+from readiness import selectors as readiness_selectors
 from readiness import tally as running_tally
 from readiness.models import Assessment, Indicator, ReportingRound
 from readiness.queries import (
@@ -152,6 +153,18 @@ def indicators_of(framework_ids) -> dict[int, list[Indicator]]:
         .order_by("area__order", "area_id", "order", "id")
     ):
         result[indicator.framework_id].append(indicator)
+    return result
+
+
+def indicators_of_rounds(rounds) -> dict[int, list[Indicator]]:
+    """As indicators_of, for rounds loaded with their framework version: a published
+    framework never changes, so its indicators are read once per process
+    (readiness.selectors.indicators_for); a draft's are read each time."""
+    result: dict[int, list[Indicator]] = {}
+    for reporting_round in rounds:
+        framework = reporting_round.framework_version
+        if framework.pk not in result:
+            result[framework.pk] = readiness_selectors.indicators_for(framework)
     return result
 
 

@@ -9,11 +9,11 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from portal.escaping import escape
 from reporting.chart_font import ADVANCES, DEFAULT_ADVANCE, UNITS_PER_EM
 
 # Okabe–Ito, ordered so the first colours contrast at least 3:1 with white.

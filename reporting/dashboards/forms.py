@@ -51,11 +51,16 @@ class ReadinessFilterForm(forms.Form):
 
 
 def trend_indicator(form, indicators) -> str:
-    valid_codes = [c for c, _l in form.fields["indikator"].choices]
-    code = form.value("indikator", "")
-    if code not in valid_codes:
-        code = next((i.code for i in indicators if i.is_dnp), valid_codes[0] if valid_codes else "")
-    return code
+    return chosen_indicator(form.value("indikator", ""), indicators)
+
+
+def chosen_indicator(asked: str, indicators) -> str:
+    """The indicator asked for if the trend can show it, else the first DNP one, else the
+    first one that can be shown."""
+    valid_codes = [c for c, _l in _indicator_choices(indicators)]
+    if asked in valid_codes:
+        return asked
+    return next((i.code for i in indicators if i.is_dnp), valid_codes[0] if valid_codes else "")
 
 
 def bound_form(form_class, request, chosen, indicator_code, shown=None, **kwargs):

@@ -34,7 +34,13 @@ from ..exports import (
     response_for,
 )
 from .blocks import all_tables, programme_blocks, readiness_blocks
-from .forms import ProgrammeFilterForm, ReadinessFilterForm, bound_form, trend_indicator
+from .forms import (
+    ProgrammeFilterForm,
+    ReadinessFilterForm,
+    bound_form,
+    chosen_indicator,
+    trend_indicator,
+)
 
 FORMATS = ("csv", "xlsx")
 
@@ -56,13 +62,16 @@ def _published_view(request) -> bool:
 def _live_state(request) -> dict:
     """Staff: every figure as it is now, for any filter."""
     rounds = aggregates.rounds_to_show()
-    by_framework = aggregates.indicators_of(r.framework_version_id for r in rounds)
+    by_framework = aggregates.indicators_of_rounds(rounds)
     chosen_pk = request.GET.get("omgang")
     chosen = next((r for r in rounds if str(r.pk) == chosen_pk), None)
     chosen = chosen or aggregates.default_round(rounds)
     indicators = by_framework.get(chosen.framework_version_id, []) if chosen else []
-    form = ReadinessFilterForm(
-        request.GET if request.GET else None, rounds=rounds, indicators=indicators
+    # One form, bound to what the page shows: the round and indicator as chosen above (the
+    # others' values are checked field by field, so they are read from it as asked).
+    indicator_code = chosen_indicator(request.GET.get("indikator", ""), indicators)
+    form = bound_form(
+        ReadinessFilterForm, request, chosen, indicator_code, rounds=rounds, indicators=indicators
     )
     filters = ReadinessFilters(
         organiser_type=form.value("typ", ""),
@@ -70,7 +79,6 @@ def _live_state(request) -> dict:
         municipality=form.value("kommun", ""),
         size_band=form.value("storlek", ""),
     )
-    indicator_code = trend_indicator(form, indicators)
     overview = aggregates.readiness_overview(
         reporting_round=chosen, filters=filters, indicators=indicators
     )
@@ -79,9 +87,6 @@ def _live_state(request) -> dict:
         indicator_code=indicator_code,
         filters=filters,
         indicators_by_framework=by_framework,
-    )
-    form = bound_form(
-        ReadinessFilterForm, request, chosen, indicator_code, rounds=rounds, indicators=indicators
     )
     preview = ""
     if chosen is not None and chosen.published_at is not None:
@@ -166,7 +171,7 @@ def _published_state(request, *, reveal: bool) -> dict:
         .order_by()
     }
     newest_first = [rounds[p.round_id] for p in reversed(published)]
-    by_framework = aggregates.indicators_of(r.framework_version_id for r in rounds.values())
+    by_framework = aggregates.indicators_of_rounds(rounds.values())
     chosen_pk = request.GET.get("omgang")
     chosen = next((r for r in newest_first if str(r.pk) == chosen_pk), None)
     chosen = chosen or (newest_first[0] if newest_first else None)

@@ -3,9 +3,10 @@ import re
 
 from django import template
 from django.urls import reverse
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from portal.escaping import conditional_escape as esc
 
 from .. import disclosure
 
