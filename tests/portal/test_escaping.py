@@ -16,7 +16,7 @@ VALUES = [
     3.5,
     None,
     gettext_lazy("Note"),
-    mark_safe("<b>kept</b>"),  # noqa: S308 (a test value)
+    mark_safe("<b>kept</b>"),
 ]
 
 
