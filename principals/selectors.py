@@ -79,6 +79,14 @@ def units_of(principal: Principal):
     return principal.school_units.select_related("municipality").order_by("-in_register", "name")
 
 
+def _county_choices() -> list[tuple[int, str]]:
+    return list(County.objects.order_by("code").values_list("pk", "name"))
+
+
+def _municipality_choices() -> list[tuple[int, str]]:
+    return list(Municipality.objects.order_by("name").values_list("pk", "name"))
+
+
 class PrincipalFilter(django_filters.FilterSet):
     """The register's search, filters and sorting; the CSV export uses the same one."""
 
@@ -90,12 +98,14 @@ class PrincipalFilter(django_filters.FilterSet):
     organiser_type = django_filters.ChoiceFilter(
         label=_("Organiser type"), choices=Principal.OrganiserType.choices, empty_label=_("All")
     )
-    county = django_filters.ModelChoiceFilter(
-        label=_("County"), queryset=County.objects.all(), empty_label=_("All")
+    # By pk and name, read afresh for each form: 290 municipalities as model instances took
+    # longer than the rest of the register's filters together.
+    county = django_filters.ChoiceFilter(
+        label=_("County"), choices=_county_choices, empty_label=_("All")
     )
-    municipality = django_filters.ModelChoiceFilter(
+    municipality = django_filters.ChoiceFilter(
         label=_("Municipality"),
-        queryset=Municipality.objects.all(),
+        choices=_municipality_choices,
         method="in_municipality",
         empty_label=_("All"),
     )
@@ -147,7 +157,7 @@ class PrincipalFilter(django_filters.FilterSet):
     def in_municipality(self, queryset, name, value):
         through = Principal.municipalities.through
         return queryset.filter(
-            Exists(through.objects.filter(principal_id=OuterRef("pk"), municipality=value))
+            Exists(through.objects.filter(principal_id=OuterRef("pk"), municipality_id=value))
         )
 
     def with_users(self, queryset, name, value):
