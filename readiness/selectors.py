@@ -52,6 +52,16 @@ def assessment_for(principal, reporting_round) -> Assessment | None:
     )
 
 
+def assessment_state(principal, reporting_round) -> Assessment | None:
+    """The organiser's assessment in this round without its versions: what a page needs that
+    shows kept parts keyed by the assessment's version (the history)."""
+    return (
+        Assessment.objects.filter(principal=principal, round=reporting_round)
+        .only("pk", "version", "state", "principal_id", "round_id")
+        .first()
+    )
+
+
 def assessment_and_previous(
     principal, reporting_round
 ) -> tuple[Assessment | None, Assessment | None]:

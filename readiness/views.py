@@ -112,7 +112,7 @@ def _int_or_none(value):
 @login_required
 def assessment_history(request, principal_pk, round_pk):
     principal, reporting_round = _principal_and_round(request, principal_pk, round_pk)
-    assessment = selectors.assessment_for(principal, reporting_round)
+    assessment = selectors.assessment_state(principal, reporting_round)
     context = _base_context(request, principal, reporting_round, assessment)
     new_number = _int_or_none(request.GET.get("till"))
     old_number = _int_or_none(request.GET.get("fran"))
