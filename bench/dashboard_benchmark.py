@@ -871,6 +871,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(bench_url: str, *, submissions: bool = False, result_path: str | None = None) -> int:
     os.environ.setdefault("CACHE_URL", shared_cache_url())
+    # Keys of their own (settings CACHE_KEY_PREFIX): a kept benchmark database beside this one
+    # shares the Redis database, and its signed-in users have the same ids as these.
+    os.environ.setdefault("CACHE_KEY_PREFIX", "dashbench-" + bench_url.rsplit("/", 1)[-1])
     server = submitting = None
     work = Path(tempfile.mkdtemp(prefix="dashbench-"))
     try:
