@@ -13,7 +13,10 @@ class PortalConfig(AppConfig):
             backends,  # noqa: F401 (connects the permission cache's signals)
             login_throttle,  # noqa: F401 (counts failed logins)
         )
+        from .otp_devices import connect_signals
         from .permission_names import name_permissions
+
+        connect_signals()  # forget a kept second-factor device when it changes
 
         # For every app, after auth's handler (connected before ours) has created its permissions.
         post_migrate.connect(name_permissions, dispatch_uid="portal-permission-names")

@@ -266,3 +266,29 @@ def test_account_page_itself_waits_for_the_code(client, staff, password, require
     post_login(client, staff, password)
     assert client.get(ACCOUNT)["Location"].startswith(VERIFY)
     assert client.post(DISABLE, {"code": "123456"})["Location"].startswith(VERIFY)
+
+
+@pytest.mark.parametrize("change", ["deleted", "unconfirmed"])
+def test_a_verified_session_ends_when_its_device_is_removed_though_the_device_is_kept(
+    client, staff, password, required, settings, django_assert_num_queries, change
+):
+    """The device the session was verified with is kept in the shared cache (portal/
+    otp_devices.py); removing or unconfirming it still asks for a code on the next page."""
+    if not settings.SHARED_CACHE:
+        pytest.skip("the device is kept only in a shared cache (CACHE_URL=redis://...)")
+    device = confirmed_device_for(staff)
+    post_login(client, staff, password)
+    client.post(VERIFY, {"code": code_for(device), "next": "/personal/"})
+    assert client.get("/personal/").status_code == 200
+    with mock.patch("django_otp.models.Device.from_persistent_id") as read:
+        assert client.get("/personal/").status_code == 200  # from the cache
+    read.assert_not_called()
+    if change == "deleted":
+        device.delete()
+    else:
+        device.confirmed = False
+        device.save()
+    response = client.get("/personal/")
+    assert response.status_code == 302 and response["Location"].startswith((VERIFY, SETUP)), (
+        response.get("Location")
+    )
