@@ -6,7 +6,7 @@ Editing needs an editor membership (a reader gets 403) or the staff permission.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from portal.permissions import MANAGE_PRINCIPALS, VIEW_AGGREGATES, VIEW_PRINCIPAL_DATA
@@ -86,21 +86,14 @@ def get_principal_for_answers(user, pk) -> Principal:
     sees_all = sees_all_principals(user)
     reads_only_aggregates = user.has_perm(VIEW_AGGREGATES) and not sees_all
     try:
-        principal = (
-            Principal.objects.filter(pk=pk)
-            .annotate(
-                is_member=Exists(Membership.objects.filter(user=user, principal=OuterRef("pk"))),
-                is_editor=Exists(
-                    Membership.objects.filter(
-                        user=user, principal=OuterRef("pk"), role=Membership.Role.EDITOR
-                    )
-                ),
-            )
-            .get()
-        )
+        # One membership per user and principal (a constraint): its role, or None.
+        role = Membership.objects.filter(user=user, principal=OuterRef("pk")).values("role")
+        principal = Principal.objects.annotate(member_role=Subquery(role[:1])).get(pk=pk)
     except (Principal.DoesNotExist, ValueError, TypeError):
         principal = None
-    if principal is None or not principal.is_member:
+    if principal is not None:
+        principal.is_editor = principal.member_role == Membership.Role.EDITOR
+    if principal is None or principal.member_role is None:
         if reads_only_aggregates:
             raise PermissionDenied
         if principal is None or not sees_all:
