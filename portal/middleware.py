@@ -1,9 +1,10 @@
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.middleware.gzip import GZipMiddleware as _GZipMiddleware
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 
 
@@ -49,18 +50,24 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        prefixes = [
-            reverse("twofactor-email"),
-            reverse("twofactor-setup"),
-            reverse("twofactor-verify"),
-            reverse("twofactor-recover"),
-            reverse("logout"),
-            reverse("set-language"),
-            reverse("portal:healthz"),
-            reverse("portal:accessibility"),
-            settings.STATIC_URL,
-        ]
-        return any(path.startswith(prefix) for prefix in prefixes)
+        return path.startswith(_exempt_prefixes(get_script_prefix(), settings.STATIC_URL))
+
+
+@functools.cache
+def _exempt_prefixes(script_prefix: str, static_url: str) -> tuple[str, ...]:
+    """The paths TwoFactorMiddleware lets through, reversed once per prefix (eight reverses
+    on every request cost more than a whole /healthz)."""
+    return (
+        reverse("twofactor-email"),
+        reverse("twofactor-setup"),
+        reverse("twofactor-verify"),
+        reverse("twofactor-recover"),
+        reverse("logout"),
+        reverse("set-language"),
+        reverse("portal:healthz"),
+        reverse("portal:accessibility"),
+        static_url,
+    )
 
 
 class SessionTouchMiddleware:
