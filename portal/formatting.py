@@ -25,11 +25,25 @@ def _separators(language: str | None) -> tuple[str, int, str]:
 
 
 def number_format(value, places: int) -> str:
-    """Django's number_format(value, places), the separators looked up
-    once per language; a whole number in groups of three straight from Python's format."""
+    """Django's number_format(value, places), the separators looked up once per language.
+    Whole numbers and ordinary floats in groups of three go straight through Python's format
+    (a dashboard writes hundreds of shares): the same text as Django's, which cuts the
+    decimals off rather than rounding them (tests/portal/test_formatting.py compares the two)."""
     decimal_sep, grouping, thousand_sep = _separators(get_language())
-    if places == 0 and grouping == 3 and type(value) is int:
-        return f"{value:,}".replace(",", thousand_sep)
+    if grouping == 3:
+        kind = type(value)
+        if kind is int:
+            grouped = f"{value:,}".replace(",", thousand_sep)
+            return grouped + decimal_sep + "0" * places if places else grouped
+        if kind is float:
+            text = repr(value)  # what Django splits; "1e+16", "inf" and "nan" go to Django
+            if "e" not in text and "n" not in text:
+                sign = "-" if text[0] == "-" else ""
+                whole, _, fraction = text.lstrip("-").partition(".")
+                grouped = sign + f"{int(whole):,}".replace(",", thousand_sep)
+                if not places:
+                    return grouped
+                return grouped + decimal_sep + fraction[:places].ljust(places, "0")
     return numberformat.format(
         value, decimal_sep, places, grouping, thousand_sep, force_grouping=True
     )
