@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from portal.concurrency import VersionedModel
 from principals.models import Principal
@@ -206,11 +206,26 @@ class Indicator(models.Model):
 
     def options(self) -> list[tuple[str, str]]:
         """(value, label) pairs for the answer types that offer choices."""
-        if self.answer_type == self.AnswerType.RATING:
-            return [(str(v), str(label)) for v, label in Rating.choices]
-        if self.answer_type == self.AnswerType.YES_NO:
-            return [(str(v), str(label)) for v, label in YesNo.choices]
+        if self.answer_type in _SCALES:
+            return list(_scale_options(self.answer_type, get_language()))
         return [(str(c["value"]), str(c["label"])) for c in self.choices or []]
+
+    def option_values(self) -> list[str]:
+        """The values of options(), in its order, without translating a label."""
+        scale = _SCALES.get(self.answer_type)
+        if scale is not None:
+            return list(scale.values)
+        return [str(c["value"]) for c in self.choices or []]
+
+
+_SCALES = {Indicator.AnswerType.RATING: Rating, Indicator.AnswerType.YES_NO: YesNo}
+
+
+@functools.cache
+def _scale_options(answer_type: str, language: str | None) -> tuple[tuple[str, str], ...]:
+    """A fixed scale's options in one language, translated once per process (a dashboard
+    counts several hundred answers against them)."""
+    return tuple((str(v), str(label)) for v, label in _SCALES[answer_type].choices)
 
 
 @functools.lru_cache(maxsize=1024)

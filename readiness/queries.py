@@ -72,6 +72,16 @@ def option_conditions(indicator: Indicator, *, prefix: str = CURRENT_ANSWERS) ->
     return []
 
 
+def option_labels(indicator: Indicator) -> list[tuple[str, str]]:
+    """(value, label) of option_conditions, in its order, without building the conditions."""
+    kind = indicator.answer_type
+    if kind in (Types.RATING, Types.YES_NO, Types.SINGLE_CHOICE, Types.MULTI_CHOICE):
+        return indicator.options()
+    if kind == Types.PERCENTAGE:
+        return [(key, label) for key, label, _low, _high in PERCENT_BANDS]
+    return []
+
+
 def answered_condition(indicator: Indicator, *, prefix: str = CURRENT_ANSWERS) -> Q:
     """The organiser gave an answer (validated answers are always one of the options)."""
     path = _path(indicator.code, prefix)
@@ -222,10 +232,10 @@ def counted_as(indicator: Indicator, value) -> tuple[list[str], bool, bool]:
         answered = number and value >= 0
     elif kind == Types.MULTI_CHOICE:
         chosen = value if isinstance(value, list) else []
-        options = [option for option, _label in indicator.options() if option in chosen]
+        options = [option for option in indicator.option_values() if option in chosen]
         answered = bool(options)
     else:
-        options = [option for option, _label in indicator.options() if option == value]
+        options = [option for option in indicator.option_values() if option == value]
         answered = bool(options)
     return options, answered, answered and is_achieved(indicator, value)
 
@@ -235,7 +245,7 @@ def count_answers(indicator: Indicator, answers: dict) -> tuple[list[int], int, 
 
     `answers` is one code's part of answer_tally: {answer as JSON text or None: count}.
     """
-    options = [value for value, _label, _condition in option_conditions(indicator)]
+    options = [value for value, _label in option_labels(indicator)]
     counts = [0] * len(options)
     answered = achieved = 0
     for text, n in answers.items():

@@ -59,7 +59,7 @@ from readiness.queries import (
     answered_condition,
     count_answers,
     dnp_condition,
-    option_conditions,
+    option_labels,
 )
 
 from . import disclosure
@@ -271,7 +271,7 @@ def _indicator_results(indicators, row: dict, submitted: int):
     results = []
     for i, indicator in enumerate(indicators):
         answered = row.get(f"a{i}") or 0
-        options = option_conditions(indicator)
+        options = option_labels(indicator)
         counts = [row.get(f"o{i}_{j}") or 0 for j in range(len(options))]
         achieved = row.get(f"h{i}") or 0
         mean = None
@@ -285,7 +285,7 @@ def _indicator_results(indicators, row: dict, submitted: int):
                 answered=Figure(answered),
                 options=[
                     OptionFigure(value, label, Figure(n), Figure(share(n, submitted)))
-                    for (value, label, _condition), n in zip(options, counts, strict=True)
+                    for (value, label), n in zip(options, counts, strict=True)
                 ],
                 not_answered=Figure(submitted - answered),
                 achieved=Figure(achieved),

@@ -573,7 +573,7 @@ def _result(
         return published.figure(key, kind, reveal=reveal) if published.has(key, kind) else None
 
     options = []
-    for value, label, _condition in aggregates.option_conditions(indicator):
+    for value, label in aggregates.option_labels(indicator):
         count = fig(option(code, value))
         if count is not None:
             options.append(
@@ -867,7 +867,7 @@ def open_records() -> list[dict]:
                 }
                 code = indicator.code
                 if group.breakdown == Breakdown.NATIONAL:
-                    for value, label, _condition in aggregates.option_conditions(indicator):
+                    for value, label in aggregates.option_labels(indicator):
                         count = p.figure(group.key, option(code, value))
                         add(
                             "answer",

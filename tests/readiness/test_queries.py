@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from readiness.models import Assessment, Indicator
 from readiness.queries import (
@@ -23,6 +23,7 @@ from readiness.queries import (
     dnp_condition,
     is_given,
     option_conditions,
+    option_labels,
 )
 from readiness.selectors import assessment_and_previous, is_achieved
 from readiness.services import validate_answers
@@ -362,3 +363,25 @@ def test_the_form_reads_this_rounds_assessment_and_the_last_earlier_submission_t
     mine = AssessmentFactory(principal=principal_a, round=this_round)
     this, previous = assessment_and_previous(principal_a, this_round)
     assert this == mine and previous.round == older
+
+
+@pytest.mark.parametrize("answer_type", TALLIED)
+def test_option_labels_and_values_follow_the_conditions_in_each_language(answer_type):
+    """option_labels and option_values list what option_conditions counts, in its order; the
+    fixed scales' labels are kept per language, so Swedish and English never mix."""
+    choices = [{"value": "a", "label": "Alfa"}, {"value": "b", "label": "Beta"}]
+    indicator = IndicatorFactory(answer_type=answer_type, choices=choices)
+    shown = {}
+    for language in ("sv", "en", "sv"):
+        with translation.override(language):
+            conditions = option_conditions(indicator)
+            labels = option_labels(indicator)
+            assert labels == [(value, label) for value, label, _c in conditions]
+            if answer_type != Indicator.AnswerType.PERCENTAGE:
+                assert indicator.option_values() == [value for value, _l in labels]
+                assert indicator.options() == labels
+            shown.setdefault(language, labels)
+            assert shown[language] == labels
+    if answer_type == Indicator.AnswerType.RATING:
+        assert dict(shown["sv"])["achieved"] == "Uppnådd"
+        assert dict(shown["en"])["achieved"] == "Achieved"
