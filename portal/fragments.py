@@ -22,6 +22,8 @@ from django.db import connection, models
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
+from .request_memo import remembered
+
 TIMEOUT = 60 * 15
 PREFIX = "fragment:1:"
 
@@ -41,6 +43,40 @@ def change_version(tables: Iterable[type[models.Model]] = ()) -> str:
         cursor.execute("SELECT " + ", ".join(parts))
         row = cursor.fetchone()
     return datetime.date.today().isoformat() + ":" + ".".join(str(v or 0) for v in row)
+
+
+def subject_version(subjects: Iterable[type[models.Model]]) -> str:
+    """A token that moves only with changes to these models: a new row of one, an audit event
+    about one, an admin log entry, or the day turning. For what rarely changes while other data
+    changes all the time (the rounds, frameworks and municipalities a filter form lists, while
+    submissions arrive). One query, once per reading request (portal/request_memo.py); it reads
+    the audit events through their index on the subject's type, so its cost follows the events
+    about these models, not all events."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditEvent
+
+    subjects = tuple(subjects)
+
+    def read() -> str:
+        quote = connection.ops.quote_name
+        types = ContentType.objects.get_for_models(*subjects, for_concrete_models=False)
+        type_ids = ", ".join(str(int(types[m].pk)) for m in subjects)
+        parts = [
+            f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 (model names)
+            for m in (LogEntry, *subjects)
+        ]
+        parts.append(
+            f"(SELECT MAX(id) FROM {quote(AuditEvent._meta.db_table)} "  # noqa: S608 (our ids)
+            f"WHERE content_type_id IN ({type_ids}))"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts))
+            row = cursor.fetchone()
+        return datetime.date.today().isoformat() + ":" + ".".join(str(v or 0) for v in row)
+
+    return remembered(("fragments.subject_version", *(m._meta.label for m in subjects)), read)
 
 
 def key_for(

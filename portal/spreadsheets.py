@@ -77,6 +77,8 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 LEADING_CONTROL = ("\t", "\r")
 # What defusedcsv neutralises: text starting with one of these (unless it is a plain number).
 FORMULA = frozenset("@+-=|%")
+# Text starting with one of these is changed on its way out (defusedcsv's rule, or ours).
+_CHANGED_START = FORMULA | frozenset(LEADING_CONTROL)
 # Excel refuses these in a sheet's name, and names longer than 31 characters.
 SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -124,7 +126,21 @@ class CsvWriter:
         self._plain.writerow(values)
 
     def writerows(self, rows) -> None:
+        """As writerow for each row; a row of plain text, whole numbers and empty values that
+        no rule changes (the register export's 5 000 lines, mostly) is written as it is,
+        without a converted copy."""
+        plain = self._plain.writerow
         for row in rows:
+            for value in row:
+                kind = type(value)
+                if kind is str:
+                    if value[:1] in _CHANGED_START:
+                        break
+                elif not (kind is int or value is None):
+                    break
+            else:
+                plain(row)
+                continue
             self.writerow(row)
 
 

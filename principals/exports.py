@@ -1,31 +1,30 @@
 """The register as a file: the staff's filtered list of principals, as CSV for Excel."""
 
+import io
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
 from portal import spreadsheets
 
+from . import selectors
 from .models import Principal
 
 REGISTER_FILENAME = "huvudman.csv"
 
 
 ROWS_PER_CHUNK = 500
+# Rows read from the database at a time (a server-side cursor): memory stays bounded.
+ROWS_PER_FETCH = 5000
 
 
-class _Pending:
+class _Pending(io.StringIO):
     """A stream that keeps what is written until it is taken."""
 
-    def __init__(self):
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-
     def take(self) -> str:
-        text = "".join(self.parts)
-        self.parts.clear()
+        text = self.getvalue()
+        self.seek(0)
+        self.truncate()
         return text
 
 
@@ -60,36 +59,42 @@ def register_csv_chunks(*, principals) -> Iterator[str]:
     types = {value: str(label) for value, label in Principal.OrganiserType.choices}
     statuses = {value: str(label) for value, label in Principal.Status.choices}
     yes = _("Yes")
+    # The counts by principal in two grouped queries, not two subqueries per line.
+    units, users = selectors.register_counts()
     rows = principals.values_list(
+        "pk",
         "organisation_number",
         "name",
         "organiser_type",
         "county__name",
         "status",
-        "unit_count",
-        "user_count",
         "email",
         "phone",
         "pupils",
         "is_demo",
     )
-    for n, row in enumerate(rows.iterator(chunk_size=2000), start=1):
-        number, name, kind, county, status, units, users, email, phone, pupils, demo = row
-        writer.writerow(
-            [
+    lines = []
+    for row in rows.iterator(chunk_size=ROWS_PER_FETCH):
+        pk, number, name, kind, county, status, email, phone, pupils, demo = row
+        lines.append(
+            (
                 number,
                 name,
                 types.get(kind, kind),
                 county or "",
                 statuses.get(status, status),
-                units,
-                users,
+                units.get(pk, 0),
+                users.get(pk, 0),
                 email,
                 phone,
                 "" if pupils is None else pupils,
                 yes if demo else "",
-            ]
+            )
         )
-        if n % ROWS_PER_CHUNK == 0:
+        if len(lines) == ROWS_PER_CHUNK:
+            writer.writerows(lines)
+            lines.clear()
             yield pending.take()
+    writer.writerows(lines)
+    yield pending.take()
     yield pending.take()

@@ -5,6 +5,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from portal.fragments import remember, subject_version
+
 from .models import County, Membership, Municipality, Principal, SchoolUnit
 
 
@@ -19,13 +21,33 @@ def _count(queryset, field: str = "principal"):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _register_units():
+    return SchoolUnit.objects.filter(in_register=True)
+
+
+def _active_memberships():
+    return Membership.objects.filter(user__is_active=True)
+
+
 def register_rows(queryset=None):
     """Principals with their county, unit count and number of active users, in one query."""
     queryset = queryset if queryset is not None else Principal.objects.all()
     return queryset.select_related("county").annotate(
-        unit_count=_count(SchoolUnit.objects.filter(in_register=True)),
-        user_count=_count(Membership.objects.filter(user__is_active=True)),
+        unit_count=_count(_register_units()),
+        user_count=_count(_active_memberships()),
     )
+
+
+def register_counts() -> tuple[dict[int, int], dict[int, int]]:
+    """Every principal's unit count and number of active users as register_rows counts them,
+    by principal pk (absent: none), in two grouped queries: for the whole register a hash
+    aggregate over each table costs a fraction of one counting subquery per principal."""
+
+    def by_principal(queryset) -> dict[int, int]:
+        grouped = queryset.order_by().values("principal").annotate(n=Count("pk"))
+        return dict(grouped.values_list("principal", "n"))
+
+    return by_principal(_register_units()), by_principal(_active_memberships())
 
 
 def members_of(principal: Principal):
@@ -79,12 +101,28 @@ def units_of(principal: Principal):
     return principal.school_units.select_related("municipality").order_by("-in_register", "name")
 
 
+def geography_version() -> str:
+    """Moves only when counties or municipalities change (portal/fragments.py): the register's
+    filters list them, and are kept under it while organisers and their data change."""
+    return subject_version([County, Municipality])
+
+
 def _county_choices() -> list[tuple[int, str]]:
-    return list(County.objects.order_by("code").values_list("pk", "name"))
+    return remember(
+        "county-choices",
+        (),
+        lambda: list(County.objects.order_by("code").values_list("pk", "name")),
+        version=geography_version(),
+    )
 
 
 def _municipality_choices() -> list[tuple[int, str]]:
-    return list(Municipality.objects.order_by("name").values_list("pk", "name"))
+    return remember(
+        "municipality-choices",
+        (),
+        lambda: list(Municipality.objects.order_by("name").values_list("pk", "name")),
+        version=geography_version(),
+    )
 
 
 class PrincipalFilter(django_filters.FilterSet):

@@ -42,18 +42,33 @@ def principal_list(request):
             request.GET, queryset=selectors.register_rows(access.visible_principals(request.user))
         )
         page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Labels looked up once per page, not per row (get_..._display hashes every choice).
+        types = {value: str(label) for value, label in Principal.OrganiserType.choices}
+        statuses = {value: str(label) for value, label in Principal.Status.choices}
+        page.object_list = list(page.object_list)
+        for principal in page.object_list:
+            principal.type_label = types.get(principal.organiser_type, principal.organiser_type)
+            principal.status_label = statuses.get(principal.status, principal.status)
         query = request.GET.copy()
         query.pop("page", None)
+        # The filters list 290 municipalities: rendered once per query until the geography
+        # changes, not again after every change to an organiser.
+        filters = fragment(
+            "register-filters",
+            (request.GET.urlencode(),),
+            lambda: render_to_string("partials/form_fields.html", {"form": filterset.form}),
+            version=selectors.geography_version(),
+        )
         return render_to_string(
             "principals/partials/register_body.html",
-            {"filter": filterset, "page": page, "query": query.urlencode()},
+            {"filters_html": filters, "page": page, "query": query.urlencode()},
         )
 
     # Rendered once per search until the register changes (portal/fragments.py).
     seen_by = "all" if access.sees_all_principals(request.user) else request.user.pk
     body = fragment(
         "register",
-        (request.GET.urlencode(), seen_by),
+        (request.GET.urlencode(), seen_by, selectors.geography_version()),
         body,
         tables=[Principal, SchoolUnit, Membership],
     )

@@ -122,8 +122,10 @@ def filtered_principals(*, filters: ReadinessFilters | None = None):
 # ---------------------------------------------------------------- rounds and indicators
 
 
+@cached(scope="structure")
 def rounds_to_show(*, today: datetime.date | None = None) -> list[ReportingRound]:
-    """Rounds that have opened, newest first."""
+    """Rounds that have opened, newest first (kept while only submissions and the register
+    change)."""
     today = today or datetime.date.today()
     return list(
         ReportingRound.objects.filter(opens_on__lte=today)
@@ -720,7 +722,7 @@ def _quarter_label(day: datetime.date) -> str:
     return f"{day.year} K{(day.month - 1) // 3 + 1}"
 
 
-@cached(scope="programme")
+@cached(scope="agreement")
 def programme_money(*, agreement: Agreement) -> tuple[list[MoneyRow], list[MoneyRow], MoneyRow]:
     """Per funding year and per year × initiative: allocated, budgeted, spent, remaining.
 
@@ -805,6 +807,7 @@ def programme_money(*, agreement: Agreement) -> tuple[list[MoneyRow], list[Money
     return rows, by_initiative, totals
 
 
+@cached(scope="agreement")
 def spend_by_quarter(*, agreement: Agreement) -> list[dict]:
     """Spending per calendar quarter and cumulatively, oldest first; one query."""
     result, running = [], ZERO
@@ -827,6 +830,7 @@ def spend_by_quarter(*, agreement: Agreement) -> list[dict]:
     return result
 
 
+@cached(scope="agreement")
 def milestone_status(
     *, agreement: Agreement, today: datetime.date | None = None
 ) -> tuple[list[MilestoneRow], MilestoneRow]:
@@ -865,6 +869,7 @@ def milestone_status(
     return rows, totals
 
 
+@cached(scope="agreement")
 def ratings_by_quarter(*, agreement: Agreement) -> list[dict]:
     """Progress updates per quarter by rating (green, amber, red); one query."""
     quarters: dict[datetime.date, dict] = {}
@@ -1018,12 +1023,12 @@ def funding_by_year(*, agreements: Sequence[Agreement] | None = None) -> list[di
     return rows
 
 
-@cached
+@cached(scope="structure")
 def municipality_choices() -> list[tuple[str, str]]:
     return list(Municipality.objects.order_by("name").values_list("code", "name"))
 
 
-@cached
+@cached(scope="structure")
 def county_choices() -> list[tuple[str, str]]:
     return list(County.objects.order_by("name").values_list("code", "name"))
 

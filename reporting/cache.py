@@ -277,7 +277,23 @@ def _readiness_only() -> list[type[models.Model]]:
     ]
 
 
-SCOPES = ("all", "programme")
+def _register_only() -> list[type[models.Model]]:
+    """The register: the programme's reach counts organisers, its money and milestones never
+    do, so register changes leave those warm (scope "agreement")."""
+    from principals.models import County, Municipality, Principal, SchoolUnit
+
+    return [Principal, Principal.municipalities.through, County, Municipality, SchoolUnit]
+
+
+SCOPES = ("all", "programme", "agreement")
+
+
+def _ignored(scope: str) -> list[type[models.Model]]:
+    if scope == "programme":
+        return _readiness_only()
+    if scope == "agreement":
+        return [*_readiness_only(), *_register_only()]
+    return []
 
 
 @functools.cache
@@ -287,13 +303,14 @@ def _version_sql(scope: str = "all") -> str:
     The audit part reads the partial index `audit_figure_changes` backwards, skipping
     bookkeeping events (drafts, reminders, invitations) and events about unrelated subjects.
     Its constants are literals, so the planner can match the index's condition. The
-    "programme" scope also leaves out what only the readiness figures are made from.
+    "programme" scope also leaves out what only the readiness figures are made from; the
+    "agreement" scope (money, milestones, progress) the register as well.
     """
     from portal.models import BOOKKEEPING_ACTIONS, AuditEvent
 
     if scope not in SCOPES:
         raise ValueError(scope)
-    ignored = _readiness_only() if scope == "programme" else []
+    ignored = _ignored(scope)
     quote = connection.ops.quote_name
     parts = [
         f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})"  # noqa: S608 (model names)
@@ -328,8 +345,36 @@ def data_version(scope: str = "all") -> str:
     """A token that changes whenever data behind any figure changes, or the day turns; one query,
     once per reading request (portal/request_memo.py).
 
-    scope="programme": only what the programme's figures are made from."""
+    scope="programme": only what the programme's figures are made from; scope="agreement":
+    only the agreements' own data (money, milestones, progress), not the register."""
     return remembered(("reporting.data_version", scope), lambda: _read_version(scope))
+
+
+def _structure_models() -> list[type[models.Model]]:
+    """What the dashboards' filters list: the rounds, their frameworks and indicators, the
+    counties and municipalities. Submissions, returns and register changes leave them as they
+    are, so what is made from these alone stays cached while a round is busy."""
+    from principals.models import County, Municipality
+    from readiness.models import Area, FrameworkVersion, Indicator, ReportingRound
+    from reporting.models import RoundPublication
+
+    return [
+        ReportingRound,
+        RoundPublication,
+        FrameworkVersion,
+        Area,
+        Indicator,
+        County,
+        Municipality,
+    ]
+
+
+def structure_version() -> str:
+    """A token that moves with changes to the rounds, frameworks, counties and municipalities
+    (portal/fragments.py's subject_version): for filter forms and their choices."""
+    from portal.fragments import subject_version
+
+    return subject_version(_structure_models())
 
 
 def _read_version(scope: str) -> str:
@@ -369,7 +414,9 @@ def make_key(name: str, *parts: Any, version: str | None = None) -> str:
 
 def cached(func: Callable | None = None, *, scope: str = "all") -> Callable:
     """Keep a keyword-only function's result under its arguments and the data version
-    (of `scope`: `@cached(scope="programme")` for figures made from the programme only).
+    (of `scope`: `@cached(scope="programme")` for figures made from the programme only,
+    `@cached(scope="agreement")` for those made without the register,
+    `@cached(scope="structure")` for what is made from the rounds, frameworks and geography).
 
     The uncached function stays reachable as `func.uncached` (tests compare the two).
     """
@@ -378,7 +425,10 @@ def cached(func: Callable | None = None, *, scope: str = "all") -> Callable:
 
     @functools.wraps(func)
     def wrapper(**kwargs):
-        version = data_version(scope) if scope != "all" else None
+        if scope == "structure":
+            version = structure_version()
+        else:
+            version = data_version(scope) if scope != "all" else None
         key = make_key(f"{func.__module__}.{func.__qualname__}", kwargs, version=version)
         found = _get(key, _MISSING)
         if found is not _MISSING:

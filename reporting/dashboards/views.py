@@ -236,8 +236,24 @@ def _published_state(request, *, reveal: bool) -> dict:
 
 def _readiness_state(request) -> dict:
     if _published_view(request):
-        return _published_state(request, reveal=_previewing(request))
-    return _live_state(request)
+        state = _published_state(request, reveal=_previewing(request))
+    else:
+        state = _live_state(request)
+    form = state["form"]
+    # The filters list the rounds, indicators and 290 municipalities: rendered once per query
+    # until one of those changes, not again after every submission (called by the template,
+    # so the exports never render it).
+    key = page_cache.make_key(
+        "readiness-filters",
+        request.GET.urlencode(),
+        state["published_view"],
+        _previewing(request),
+        version=page_cache.structure_version(),
+    )
+    state["filters_html"] = lambda: page_cache.fragment(
+        key, lambda: render_to_string("partials/form_fields.html", {"form": form})
+    )
+    return state
 
 
 def _page_key(request, name: str, *parts, version: str | None = None) -> str:

@@ -98,6 +98,39 @@ def test_csv_export_is_exactly_the_filtered_list(login, staff):
     assert "Kommunen" in everything
 
 
+def test_the_export_counts_units_and_users_as_the_register_page_does(login, staff):
+    counted = PrincipalFactory(name="Räknade kommunen")
+    SchoolUnitFactory.create_batch(3, principal=counted)
+    SchoolUnitFactory(principal=counted, in_register=False)  # left Skolverket's register
+    MembershipFactory(principal=counted)
+    MembershipFactory(principal=counted, user=UserFactory(is_active=False))
+    PrincipalFactory(name="Tomma kommunen")
+    client = login(staff)
+    rows = list(
+        csv.reader(io.StringIO(client.get(EXPORT).getvalue().decode("utf-8-sig")), delimiter=";")
+    )
+    header = rows[0]
+    by_name = {row[1]: row for row in rows[1:]}
+    units, users = header.index("Skolenheter"), header.index("Användare")
+    assert (by_name["Räknade kommunen"][units], by_name["Räknade kommunen"][users]) == ("3", "1")
+    assert (by_name["Tomma kommunen"][units], by_name["Tomma kommunen"][users]) == ("0", "0")
+    page = client.get(LIST, {"q": "Räknade"}).text
+    assert re.search(r'<td class="num">3</td>\s*<td class="num">1</td>', page)
+
+
+def test_the_register_filters_list_a_new_municipality_at_once(login, staff):
+    from principals.models import County, Municipality
+
+    client = login(staff)
+    assert "Nya kommunen" not in client.get(LIST).text
+    PrincipalFactory(name="Ändrad")  # a change to the register leaves the filters as they were
+    assert "Nya kommunen" not in client.get(LIST).text
+    Municipality.objects.create(
+        code="9998", name="Nya kommunen", county=County.objects.get(code="01")
+    )
+    assert ">Nya kommunen</option>" in client.get(LIST).text
+
+
 def test_register_query_count_is_flat(login, staff):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -68,3 +68,50 @@ def test_an_admin_edit_moves_the_version(principal_a, admin):
         change_message="Ändrad i admin",
     )
     assert data_version() != before
+
+
+def test_the_agreement_scope_ignores_the_register_and_the_programme_scope_does_not(
+    principal_a, staff
+):
+    from reporting.cache import data_version as version
+
+    agreement, programme = version("agreement"), version("programme")
+    record(actor=staff, subject=principal_a, action=AuditEvent.Action.CHANGED, note="typ")
+    assert version("agreement") == agreement  # money and milestones never read the register
+    assert version("programme") != programme  # the reach counts organisers
+
+
+def test_the_structure_version_moves_with_rounds_and_geography_only(
+    principal_a, editor_a, staff, round_open, admin
+):
+    from principals.models import County, Municipality
+    from reporting.cache import structure_version
+
+    before = structure_version()
+    # What changes while a round is busy leaves it: submissions, organisers, other events.
+    services.assessment_submit(
+        principal=principal_a,
+        reporting_round=round_open,
+        answers=complete_answers(round_open.framework_version),
+        seen_version=1,
+        actor=editor_a,
+    )
+    record(actor=staff, subject=principal_a, action=AuditEvent.Action.CHANGED, note="typ")
+    assert structure_version() == before
+
+    # A change to a round, a new municipality, an admin edit of one: each moves it.
+    services.round_close(reporting_round=round_open, actor=staff)
+    after_close = structure_version()
+    assert after_close != before
+    municipality = Municipality.objects.create(
+        code="9999", name="Nyköping norra", county=County.objects.get(code="01")
+    )
+    after_new = structure_version()
+    assert after_new != after_close
+    LogEntry.objects.log_actions(
+        user_id=admin.pk,
+        queryset=Municipality.objects.filter(pk=municipality.pk),
+        action_flag=CHANGE,
+        change_message="Nytt namn",
+    )
+    assert structure_version() != after_new

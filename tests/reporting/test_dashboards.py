@@ -468,3 +468,43 @@ def test_government_query_count_is_flat(login, government, data):
             submit(p, reporting_round, {"idp": "own", "mfa": "achieved"})
     publish_closed()
     assert cold() == small
+
+
+def test_the_filters_are_kept_through_submissions_and_list_a_new_round_at_once(login, staff, data):
+    from readiness.services import round_create
+    from reporting import cache as reporting_cache
+
+    client = login(staff)
+    client.get(READINESS)
+    structure = reporting_cache.structure_version()
+    submit(principals(1)[0], data.open, {"idp": "own", "mfa": "achieved"})
+    assert reporting_cache.structure_version() == structure  # the filters stay cached
+    assert "Vintern" not in client.get(READINESS).content.decode()
+
+    today = datetime.date.today()
+    round_create(
+        name="Vintern",
+        opens_on=today,
+        closes_on=today + datetime.timedelta(days=30),
+        framework_version=data.main.framework_version,
+        actor=staff,
+    )
+    page = client.get(READINESS).content.decode()
+    assert '<option value="' in page and ">Vintern</option>" in page
+
+
+def test_a_new_organiser_moves_the_reach_and_leaves_the_money_cached(login, staff, programme):
+    from reporting import aggregates
+    from reporting import cache as reporting_cache
+
+    client = login(staff)
+    client.get(PROGRAMME)
+    money = reporting_cache.data_version("agreement")
+    reach = aggregates.programme_reach(agreement=programme, outside=False)[0]
+    principals(1, organiser_type=Principal.OrganiserType.KOMMUN)
+    assert reporting_cache.data_version("agreement") == money
+    after = aggregates.programme_reach(agreement=programme, outside=False)[0]
+    assert after.organisers == reach.organisers + 1
+    # The money on the page is the same, and computed afresh it agrees with the kept one.
+    kept = aggregates.programme_money(agreement=programme)
+    assert kept == aggregates.programme_money.uncached(agreement=programme)
