@@ -107,6 +107,17 @@ def geography_version() -> str:
     return subject_version([County, Municipality])
 
 
+def register_version() -> str:
+    """Moves with every change the register shows: organisers, school units, memberships,
+    accounts (active or not), counties and municipalities (their events, new rows, the admin
+    log); submissions and other programme changes leave the register's parts cached."""
+    from django.contrib.auth import get_user_model
+
+    return subject_version(
+        [Principal, SchoolUnit, Membership, County, Municipality, get_user_model()]
+    )
+
+
 def _county_choices() -> list[tuple[int, str]]:
     return remember(
         "county-choices",

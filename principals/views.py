@@ -67,10 +67,7 @@ def principal_list(request):
     # Rendered once per search until the register changes (portal/fragments.py).
     seen_by = "all" if access.sees_all_principals(request.user) else request.user.pk
     body = fragment(
-        "register",
-        (request.GET.urlencode(), seen_by, selectors.geography_version()),
-        body,
-        tables=[Principal, SchoolUnit, Membership],
+        "register", (request.GET.urlencode(), seen_by), body, version=selectors.register_version()
     )
     return render(request, "principals/principal_list.html", {"body": body})
 
@@ -84,9 +81,7 @@ def principal_export(request):
     language = translation.get_language()
     seen_by = "all" if access.sees_all_principals(request.user) else request.user.pk
     key = fragments.key_for(
-        "register-export",
-        (request.GET.urlencode(), seen_by),
-        tables=[Principal, SchoolUnit, Membership],
+        "register-export", (request.GET.urlencode(), seen_by), version=selectors.register_version()
     )
     kept = cache.get(key)
 

@@ -9,20 +9,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from portal.concurrency import EditConflict
-from portal.fragments import fragment
+from portal.fragments import remember, subject_version
 from portal.permissions import MANAGE_ROUNDS
 from principals import access
 
 from . import selectors, services
 from .forms import comment_name, parse_answers, raw_from_answers, value_name
-from .models import Assessment, Indicator, ReportingRound
+from .models import Assessment, FrameworkVersion, Indicator, ReportingRound
 
 Types = Indicator.AnswerType
 STEP = "steg"  # ?steg=2: the second area
@@ -33,9 +34,7 @@ def _for_editor(request, principal_pk, round_pk, *, with_previous=False):
     """Only the organiser's own editors fill in; everyone else is refused as before.
     With `with_previous`, the organiser's last submission in an earlier round comes too."""
     principal = access.get_principal_for_answers(request.user, principal_pk)
-    reporting_round = get_object_or_404(
-        ReportingRound.objects.select_related("framework_version"), pk=round_pk
-    )
+    reporting_round = _round(request, round_pk)
     if not principal.is_editor:  # an editor membership, found with the principal
         raise PermissionDenied
     if with_previous:
@@ -45,6 +44,26 @@ def _for_editor(request, principal_pk, round_pk, *, with_previous=False):
             *selectors.assessment_and_previous(principal, reporting_round),
         )
     return principal, reporting_round, selectors.assessment_for(principal, reporting_round)
+
+
+def _round(request, round_pk) -> ReportingRound:
+    """The round with its framework; for reading, kept until a round or framework changes
+    (portal/fragments.py subject_version: their changes record events), as every form page
+    asks for it."""
+
+    def read() -> ReportingRound | None:
+        return (
+            ReportingRound.objects.select_related("framework_version").filter(pk=round_pk).first()
+        )
+
+    if request.method in ("GET", "HEAD"):
+        version = subject_version([ReportingRound, FrameworkVersion])
+        found = remember("form-round", (round_pk,), read, version=version)
+    else:
+        found = read()
+    if found is None:
+        raise Http404
+    return found
 
 
 def _closed(request, principal, reporting_round):
@@ -186,31 +205,6 @@ def assessment_edit(request, principal_pk, round_pk):
     )
     shown = {code: {"value": entry.get("value")} for code, entry in raw.items()}
     context = _context(request, principal, reporting_round, assessment, steps, step.number)
-    if request.method == "GET" and not errors:
-        # The questions as saved: rendered once per saved version and step (a save moves
-        # the assessment's version), without the form's token (portal/fragments.py). Before
-        # the first save they show only the published framework and the earlier submission
-        # (a submitted version never changes), so they are kept under those.
-        framework = reporting_round.framework_version
-        previous_version = previous.current_id if previous else None
-        if assessment is not None:
-            parts = (assessment.pk, step.number, previous_version)
-            version = f"assessment:{assessment.version}"
-        elif framework.status == framework.Status.PUBLISHED:
-            parts = (principal.pk, reporting_round.pk, step.number, previous_version)
-            version = f"unsaved:{framework.pk}:{framework.published_at.isoformat()}"
-        else:
-            parts = None
-        if parts is not None:
-            context["questions_html"] = fragment(
-                "assessment-questions",
-                parts,
-                lambda: render_to_string(
-                    "readiness/partials/questions.html",
-                    {"questions": questions, "previous": previous},
-                ),
-                version=version,
-            )
     context.update(
         {
             "step": step,
@@ -229,7 +223,37 @@ def assessment_edit(request, principal_pk, round_pk):
             "progress": selectors.progress(indicators, {**saved, **shown}),
         }
     )
+    if request.method == "GET" and not errors:
+        # The questions, the list of areas and the progress line as saved: rendered once per
+        # saved version and step (a save moves the assessment's version), without the form's
+        # token (portal/fragments.py), in one cache entry. Before the first save they show
+        # only the published framework and the earlier submission (a submitted version never
+        # changes), so they are kept under those.
+        framework = reporting_round.framework_version
+        previous_version = previous.current_id if previous else None
+        if assessment is not None:
+            parts = (assessment.pk, step.number, previous_version)
+            version = f"assessment:{assessment.version}"
+        elif framework.status == framework.Status.PUBLISHED:
+            parts = (principal.pk, reporting_round.pk, step.number, previous_version)
+            version = f"unsaved:{framework.pk}:{framework.published_at.isoformat()}"
+        else:
+            parts = None
+        if parts is not None:
+            kept = remember(
+                "assessment-form-parts", parts, lambda: _saved_parts(context), version=version
+            )
+            for name, html in kept.items():
+                context[f"{name}_html"] = mark_safe(html)  # noqa: S308 (our own templates)
     return render(request, "readiness/assessment_form.html", context)
+
+
+def _saved_parts(context) -> dict[str, str]:
+    """What the form page shows of the saved answers, rendered (no token, nothing per user)."""
+    return {
+        name: render_to_string(f"readiness/partials/{name}.html", context)
+        for name in ("questions", "steps", "progress")
+    }
 
 
 def _save_step(request, principal, reporting_round, assessment, steps, step, answers, lock):

@@ -389,13 +389,30 @@ def _organiser_list(request, reporting_round, principals, counts, filters, show)
     )
     query = request.GET.copy()
     query.pop("sida", None)
+    page = paginator.get_page(request.GET.get("sida"))
+    # Labels looked up once per page, not per row and member (get_..._display hashes every
+    # choice), and each organiser's members read once from what was prefetched.
+    types = {value: str(label) for value, label in Principal.OrganiserType.choices}
+    states = {value: str(label) for value, label in Assessment.State.choices}
+    roles = {value: str(label).lower() for value, label in Membership.Role.choices}
+    page.object_list = list(page.object_list)
+    for principal in page.object_list:
+        principal.type_label = types.get(principal.organiser_type, principal.organiser_type)
+        principal.state_label = states.get(principal.assessment_state, "")
+        principal.members = [
+            {
+                "name": m.user.get_full_name() or m.user.username,
+                "role": roles.get(m.role, m.role),
+                "email": m.user.email,
+            }
+            for m in principal.memberships.all()
+        ]
     return {
         "round": reporting_round,
         "filters": filters,
-        "page": paginator.get_page(request.GET.get("sida")),
+        "page": page,
         "query": query.urlencode(),
         "show": show,
-        "states": dict(Assessment.State.choices),
     }
 
 

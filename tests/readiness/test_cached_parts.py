@@ -84,3 +84,52 @@ def test_the_register_export_is_kept_until_the_register_changes(login, staff):
     assert again["Content-Disposition"] == first["Content-Disposition"]
     PrincipalFactory(name="Andra skolan AB")
     assert "Andra skolan AB" in client.get(export).getvalue().decode("utf-8-sig")
+
+
+def test_the_form_follows_the_areas_progress_and_a_closed_round_at_once(
+    login, editor_a, principal_a, open_round, staff
+):
+    from readiness.services import round_close
+
+    client = login(editor_a)
+    first = client.get(edit_url(principal_a, open_round, 1)).content.decode()
+    assert "Besvarat 0 av" in first
+    answers = complete_answers(open_round.framework_version)
+    fill_in(client, principal_a, open_round, answers, submit=False)
+    again = client.get(edit_url(principal_a, open_round, 1)).content.decode()
+    assert "Besvarat 0 av" not in again and "Allt besvarat" in again  # progress and areas
+    round_close(reporting_round=open_round, actor=staff)
+    closed = client.get(edit_url(principal_a, open_round, 1))
+    assert closed.status_code == 302  # the round kept for the form follows its closing
+    assert closed["Location"] == reverse(
+        "readiness:assessment-detail", args=[principal_a.pk, open_round.pk]
+    )
+
+
+def test_the_register_is_kept_through_submissions_and_follows_its_own_changes(
+    login, staff, editor_a, principal_a, open_round
+):
+    from principals.selectors import register_version
+    from principals.services import membership_remove
+    from readiness.services import assessment_submit
+    from tests.portal.factories import UserFactory
+
+    client = login(staff)
+    export = reverse("principals:principal-export")
+    client.get(export).getvalue()
+    before = register_version()
+    assessment_submit(
+        principal=principal_a,
+        reporting_round=open_round,
+        answers=complete_answers(open_round.framework_version),
+        seen_version=1,
+        actor=editor_a,
+    )
+    assert register_version() == before  # a submission changes nothing the register shows
+    assert not client.get(export).streaming  # so the file is still kept whole
+    # An account leaving moves it: the organiser's user count changes.
+    membership = MembershipFactory(principal=principal_a, user=UserFactory())
+    counted = register_version()
+    assert counted != before
+    membership_remove(membership=membership, actor=staff)
+    assert register_version() != counted
