@@ -95,14 +95,14 @@ def pooled(database: dict) -> dict:
         # so /healthz answers 503 promptly when the database is down.
         database.setdefault("OPTIONS", {})["pool"] = {"timeout": 5}
         database["CONN_MAX_AGE"] = 0
-        # Queries bind their parameters in the client (Django's default), which psycopg never
-        # prepares; the few that use a server-binding cursor (reporting/cache.py) are prepared
-        # on their fifth run on a pooled connection. Needs Django's pool or a direct
-        # connection, not an external pooler in transaction mode.
+        # Every query binds its parameters on the server, so psycopg prepares one it has run
+        # five times on a pooled connection and PostgreSQL stops planning it again
+        # (docs/adr/0021-queries-bound-on-the-server.md). Needs Django's pool or a direct
+        # connection, not an external pooler in transaction mode: DATABASE_SERVER_BINDING=False
+        # binds in the client as Django does by default (then only reporting/cache.py's
+        # version query is prepared).
         database["OPTIONS"].setdefault("prepare_threshold", 5)
-        # Optional: every query bound on the server, so repeated ones are prepared and not
-        # planned again (README, DATABASE_SERVER_BINDING).
-        if env.bool("DATABASE_SERVER_BINDING", default=False):
+        if env.bool("DATABASE_SERVER_BINDING", default=True):
             database["OPTIONS"]["server_side_binding"] = True
     return database
 
