@@ -7,6 +7,7 @@ from defusedxml import ElementTree
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
+from portal.collation import swedish_key
 from principals.models import Membership, Principal
 from principals.orgnr import normalise
 
@@ -59,7 +60,7 @@ def login_services(conf=None) -> list[LoginService]:
                 organisation=org_name,
             )
         )
-    return sorted(services, key=lambda s: s.name.casefold())
+    return sorted(services, key=lambda s: swedish_key(s.name))
 
 
 def identities_of(user):

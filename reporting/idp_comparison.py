@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from federation import metadata as federation_metadata
 from federation import selectors as federation_selectors
+from portal.collation import swedish_key
 from principals.models import Principal
 from readiness.models import Assessment, ReportingRound
 from readiness.selectors import display_value, indicators_for
@@ -251,7 +252,7 @@ def comparison() -> Comparison:
             checkable,
             labels,
         )
-    ordered = sorted(rows.values(), key=lambda r: (r.name.casefold(), r.principal_id))
+    ordered = sorted(rows.values(), key=lambda r: (swedish_key(r.name), r.principal_id))
     counts = dict.fromkeys(VERDICTS, 0)
     for row in ordered:
         counts[row.verdict] += 1

@@ -4,6 +4,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.browser.pages import shoot
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -189,3 +191,20 @@ def test_the_import_page_follows_a_check_that_waits_for_a_worker(
     tasks.import_check.call(str(batch.job_id))  # a worker takes the job
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kontroll före import")
     expect(page.get_by_role("button", name="Importera nu")).to_be_visible()
+
+
+def test_staff_see_the_register_in_swedish_order(
+    page, live_server, staff, browser_login, postgres_only
+):
+    """Å, Ä and Ö after Z, whatever locale the database has (docs/adr/0022)."""
+    from tests.principals.factories import PrincipalFactory
+
+    names = ["Alingsås skola AB", "Zinkgruvans skola AB", "Åmåls skola AB", "Ängelholms skola AB"]
+    for name in reversed(names):
+        PrincipalFactory(name=name)
+    browser_login(page, staff)
+    page.goto(f"{live_server.url}/huvudman/register/")
+    rows = page.get_by_role("table").get_by_role("row").filter(has=page.get_by_role("link"))
+    expect(rows).to_have_count(len(names))
+    assert [row.get_by_role("link").first.inner_text() for row in rows.all()] == names
+    shoot(page, "register-swedish-order")
