@@ -58,3 +58,16 @@ def test_language_switch_in_header(page, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in to Skoldigistöd")
     page.get_by_role("button", name="Svenska").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Logga in i Skoldigistöd")
+
+
+@pytest.mark.parametrize("width", [1280, 1600, 375])
+def test_header_content_and_footer_share_one_left_edge(page, live_server, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(live_server.url + "/tillganglighet/")
+
+    def left(selector: str) -> float:
+        return page.locator(selector).first.bounding_box()["x"]
+
+    edge = left("main h1")
+    assert left(".site-name") == pytest.approx(edge, abs=1)
+    assert left(".site-footer p") == pytest.approx(edge, abs=1)
