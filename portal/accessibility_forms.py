@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class FeedbackForm(forms.Form):
     """The accessibility statement's message function: what did not work, and where."""
 
+    fixed_rendering = True  # empty, rendered once per language (portal/form_rendering.py)
+
     message = forms.CharField(
         label=_("What did not work for you?"),
         help_text=_("Describe the problem, and what you were trying to do."),

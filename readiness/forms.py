@@ -99,6 +99,8 @@ class RoundForm(forms.ModelForm):
 
 
 class ExtendForm(forms.Form):
+    fixed_rendering = True  # empty, rendered once per language (portal/form_rendering.py)
+
     closes_on = forms.DateField(
         label=_("New closing date"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -1,6 +1,7 @@
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from .. import form_rendering
 from ..audit import actor_shown, history_rows
 from ..formatting import kr
 
@@ -28,6 +29,13 @@ def actor(context, user, label: str = "") -> str:
     """Who saved a version or sent a message, named as the history names them."""
     request = getattr(context, "request", None)
     return actor_shown(user, label, request.user if request is not None else None)
+
+
+@register.simple_tag
+def form_fields(form) -> str:
+    """A form's fields as partials/form_fields.html writes them (portal/form_rendering.py
+    fields_html: an empty form of fixed fields is rendered once per language)."""
+    return form_rendering.fields_html(form)
 
 
 @register.inclusion_tag("partials/error_summary.html")
