@@ -73,8 +73,10 @@ def fields_html(form) -> str:
     `fixed_rendering = True` is rendered once per process and language: only for forms whose
     empty rendering depends on nothing else (fixed fields and attributes, no choices, initial
     values or prefixes read from the database, the user or the clock). A bound form, with its
-    values and errors, is always rendered afresh."""
-    if form.is_bound or not getattr(type(form), "fixed_rendering", False) or form.prefix:
+    values and errors, is always rendered afresh, and so is one given its own initial values,
+    prefix or ids."""
+    plain = not (form.is_bound or form.initial or form.prefix) and form.auto_id == "id_%s"
+    if not (plain and getattr(type(form), "fixed_rendering", False)):
         return render_to_string(FIELDS, {"form": form})
     key = (type(form), translation.get_language())
     html = _EMPTY_FIELDS.get(key)

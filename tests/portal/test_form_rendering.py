@@ -85,3 +85,19 @@ def test_bound_forms_are_always_rendered_afresh_with_their_values_and_errors():
     assert shown.count("field--error") == 2  # the message too short, the address invalid
     assert "&lt;b&gt;x&lt;/b&gt;" in shown
     assert "&lt;b&gt;x&lt;/b&gt;" not in fields_html(FeedbackForm())
+
+
+def test_an_empty_form_given_its_own_initial_values_prefix_or_ids_is_rendered_afresh():
+    from django.utils import translation
+
+    from portal.accessibility_forms import FeedbackForm
+    from portal.form_rendering import fields_html
+
+    with translation.override("sv"):
+        kept = fields_html(FeedbackForm())
+        assert 'value="a@example.se"' in fields_html(
+            FeedbackForm(initial={"email": "a@example.se"})
+        )
+        assert 'id="id_x-email"' in fields_html(FeedbackForm(prefix="x"))
+        assert 'id="f_email"' in fields_html(FeedbackForm(auto_id="f_%s"))
+        assert fields_html(FeedbackForm()) is kept
