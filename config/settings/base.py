@@ -102,6 +102,12 @@ def pooled(database: dict) -> dict:
         # binds in the client as Django does by default (then only reporting/cache.py's
         # version query is prepared).
         database["OPTIONS"].setdefault("prepare_threshold", 5)
+        # The planner told that reading a page out of order costs little more than in order,
+        # as on SSDs and with the data in memory (PostgreSQL's default, 4, is for spinning
+        # disks): the register is then read in Swedish name order from its index instead of
+        # sorted by ICU each time (docs/adr/0023-csv-files-written-by-postgresql.md).
+        cost = env.float("DATABASE_RANDOM_PAGE_COST", default=1.1)
+        database["OPTIONS"].setdefault("options", f"-c random_page_cost={cost}")
         if env.bool("DATABASE_SERVER_BINDING", default=True):
             database["OPTIONS"]["server_side_binding"] = True
     return database
