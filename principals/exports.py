@@ -18,8 +18,9 @@ from .models import Principal
 REGISTER_FILENAME = "huvudman.csv"
 
 
+# Lines to a piece of the streamed file.
 ROWS_PER_CHUNK = 500
-# Rows read from the database at a time (a server-side cursor): memory stays bounded.
+# Rows the Python writer (not PostgreSQL) reads at a time, through a server-side cursor.
 ROWS_PER_FETCH = 5000
 
 
