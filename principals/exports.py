@@ -34,12 +34,6 @@ class _Pending(io.StringIO):
         return text
 
 
-def register_csv_write(*, stream, principals) -> None:
-    """One line per principal of `principals` (rows of `selectors.register_rows`), in order."""
-    for chunk in register_csv_chunks(principals=principals):
-        stream.write(chunk)
-
-
 def register_csv_chunks(*, principals) -> Iterator[str]:
     """The register file in pieces of a few hundred lines, for a streamed download: the
     header leaves at once. On PostgreSQL the database writes the lines (a fifth of the time);
@@ -62,16 +56,11 @@ def register_csv_chunks(*, principals) -> Iterator[str]:
         ]
     )
     yield pending.take()
-    # Labels looked up once, not per row (a model's get_..._display hashes every choice).
-    labels = _Labels(
-        types={value: str(label) for value, label in Principal.OrganiserType.choices},
-        statuses={value: str(label) for value, label in Principal.Status.choices},
-        yes=_("Yes"),
-    )
-    if connections[principals.db].vendor == "postgresql":
-        yield from _chunks_by_postgresql(principals, labels)
+    # Numbered rows would repeat under DISTINCT, which the register's filters never ask for.
+    if connections[principals.db].vendor == "postgresql" and not principals.query.distinct:
+        yield from _chunks_by_postgresql(principals, _labels())
     else:
-        yield from _chunks_by_python(principals, labels, writer, pending)
+        yield from _chunks_by_python(principals, _labels(), writer, pending)
 
 
 @dataclass(frozen=True)
@@ -79,6 +68,16 @@ class _Labels:
     types: dict[str, str]
     statuses: dict[str, str]
     yes: str
+
+
+def _labels() -> _Labels:
+    """The labels in the active language, looked up once per file, not per row (a model's
+    get_..._display hashes every choice)."""
+    return _Labels(
+        types={value: str(label) for value, label in Principal.OrganiserType.choices},
+        statuses={value: str(label) for value, label in Principal.Status.choices},
+        yes=_("Yes"),
+    )
 
 
 # The columns after the header, as the database query below names them.
@@ -90,8 +89,6 @@ def _chunks_by_postgresql(principals, labels: _Labels) -> Iterator[str]:
     """The lines of `principals` in their order, ROWS_PER_CHUNK to a piece, written by
     PostgreSQL in one query: the principals with their labels and place in the order, the two
     grouped counts joined to them, each line by spreadsheets.csv_line_sql."""
-    if principals.query.distinct:
-        raise ValueError("the register export numbers its rows, which DISTINCT would repeat")
 
     def label(field, texts):
         return Case(

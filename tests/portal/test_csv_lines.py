@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.db import connection
-from django.utils.translation import gettext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -70,13 +69,9 @@ def _both(principals) -> tuple[str, str]:
     pending = exports._Pending()
     writer = CsvWriter(pending)
     header = next(exports.register_csv_chunks(principals=principals))
-    labels = exports._Labels(
-        types={value: str(label) for value, label in Principal.OrganiserType.choices},
-        statuses={value: str(label) for value, label in Principal.Status.choices},
-        yes=gettext("Yes"),
-    )
-    pending.take()
-    by_python = header + "".join(exports._chunks_by_python(principals, labels, writer, pending))
+    pending.take()  # the byte order mark, which the header already has
+    lines = exports._chunks_by_python(principals, exports._labels(), writer, pending)
+    by_python = header + "".join(lines)
     return by_postgresql, by_python
 
 
@@ -158,3 +153,13 @@ def test_sorted_by_a_count_the_file_has_the_lines_in_that_order(postgres_only, s
     if column is not None:
         counts = [int(line.split(";")[column]) for line in by_postgresql.splitlines()[1:]]
         assert counts == sorted(counts, reverse=sort.startswith("-"))
+
+
+def test_a_distinct_queryset_is_written_by_python_with_each_organiser_once(postgres_only):
+    principal = PrincipalFactory(name="Två enheter AB")
+    SchoolUnitFactory.create_batch(2, principal=principal)
+    joined = selectors.register_rows(
+        Principal.objects.filter(school_units__in_register=True).distinct()
+    )
+    text = "".join(exports.register_csv_chunks(principals=joined))
+    assert text.count("Två enheter AB") == 1
